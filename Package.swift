@@ -1,0 +1,48 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// The root package depends on the toolchain only (Foundation, Dispatch,
+// Synchronization, Testing), so adopters can add the kit as a test dependency
+// without pulling in anything else. Benchmarks/ and Examples/ are separate
+// packages for the same reason.
+let package = Package(
+    name: "ConcurrencyKit",
+    platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11), .visionOS(.v2)],
+    products: [
+        .library(name: "ConcurrencySpec", targets: ["ConcurrencySpec"]),
+        .library(name: "ConcurrencyReference", targets: ["ConcurrencyReference"]),
+        .library(name: "ConcurrencyConformance", targets: ["ConcurrencyConformance"]),
+        .library(name: "ConcurrencyConformanceTesting", targets: ["ConcurrencyConformanceTesting"]),
+        .library(name: "ConformanceGallery", targets: ["ConformanceGallery"]),
+        .executable(name: "conformance", targets: ["conformance"]),
+    ],
+    targets: [
+        // Contracts only: protocols, states, errors, ReturnWhen.
+        .target(name: "ConcurrencySpec"),
+        // Package-internal locks that ThreadSanitizer can see (see ConditionLock).
+        .target(name: "ConcurrencyPrimitives"),
+        // The reference implementation. It must never import Testing: linking
+        // Testing breaks static builds of the apps that use the library.
+        .target(name: "ConcurrencyReference", dependencies: ["ConcurrencySpec", "ConcurrencyPrimitives"]),
+        // The kit: clauses, catalogue, runner, timing, watchdog, verdicts, reports.
+        .target(name: "ConcurrencyConformance", dependencies: ["ConcurrencySpec", "ConcurrencyPrimitives"]),
+        // The only target that links Testing: clause verdicts -> Issue.record.
+        .target(name: "ConcurrencyConformanceTesting", dependencies: ["ConcurrencyConformance"]),
+        // Every implementation the package knows: the reference as a subject,
+        // and the mutant gallery the kit tests itself with.
+        .target(
+            name: "ConformanceGallery",
+            dependencies: ["ConcurrencySpec", "ConcurrencyPrimitives", "ConcurrencyReference", "ConcurrencyConformance"]
+        ),
+        .executableTarget(name: "conformance", dependencies: ["ConformanceGallery", "ConcurrencyConformance"]),
+        .testTarget(
+            name: "ConcurrencyReferenceTests",
+            dependencies: ["ConcurrencyReference", "ConformanceGallery", "ConcurrencyConformanceTesting"]
+        ),
+        .testTarget(
+            name: "ConcurrencyConformanceTests",
+            dependencies: ["ConcurrencyConformance", "ConformanceGallery", "ConcurrencyConformanceTesting"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,13 @@
+/// Every clause the kit knows, grouped by contract.
+enum Catalogue {
+    static let all: [ClauseDefinition] = {
+        let all = FutureClauses.all
+        // IDs are the spine of the kit: a duplicate would merge two rules
+        // in every report, so it is a programming error caught at first use.
+        var seen = Set<String>()
+        for definition in all {
+            precondition(seen.insert(definition.id).inserted, "duplicate clause ID \(definition.id)")
+        }
+        return all.sorted { $0.id < $1.id }
+    }()
+}

@@ -1,0 +1,24 @@
+/// One way of running a clause's check.
+///
+/// As in the Promises/A+ suite, a rule about completion is checked with the
+/// future already done, done right away by another thread, and done later by
+/// another thread; each variant is its own test case.
+public struct Variant: Hashable, Sendable, CustomStringConvertible {
+    /// A short label, shown after the clause ID.
+    public let name: String
+
+    /// Creates a variant.
+    public init(_ name: String) { self.name = name }
+
+    public var description: String { name }
+
+    /// The future is completed before the check observes it.
+    public static let alreadyDone = Variant("already done")
+    /// Another thread completes the future at once, racing the observer.
+    public static let doneRightAway = Variant("done right away by another thread")
+    /// Another thread completes the future one time unit later.
+    public static let doneLater = Variant("done later by another thread")
+
+    /// The three completion timings, in the order above.
+    public static let completionTimings: [Variant] = [.alreadyDone, .doneRightAway, .doneLater]
+}

@@ -1,0 +1,46 @@
+@_exported import ConcurrencySpec
+
+/// The kit's entry points.
+///
+/// ```swift
+/// import ConcurrencyConformanceTesting
+/// import Testing
+///
+/// @Test(arguments: Conformance.clauses(for: MyFutures.self))
+/// func conforms(_ clause: Clause) async { await clause.check() }
+/// ```
+public enum Conformance {
+    /// Every clause of the catalogue, in ID order.
+    public static var catalogue: [ClauseDefinition] { Catalogue.all }
+
+    /// Every clause bound to the implementation `subject` describes, one
+    /// value per variant: the arguments of a parameterized test.
+    ///
+    /// Clauses whose capabilities the subject lacks are included and skip
+    /// with their reason, so that what was not checked stays visible.
+    /// - Parameter idPrefix: Keep only clauses whose ID starts with it, such
+    ///   as `"FUT-"`.
+    public static func clauses(for subject: any ConformanceSubject.Type, idPrefix: String = "") -> [Clause] {
+        clauses(for: Implementation(subject), idPrefix: idPrefix)
+    }
+
+    /// Every clause bound to `implementation`, one value per variant.
+    public static func clauses(for implementation: Implementation, idPrefix: String = "") -> [Clause] {
+        catalogue
+            .filter { $0.id.hasPrefix(idPrefix) }
+            .flatMap { definition in
+                definition.variants.isEmpty
+                    ? [Clause(definition: definition, implementation: implementation)]
+                    : definition.variants.map {
+                        Clause(definition: definition, implementation: implementation, variant: $0)
+                    }
+            }
+    }
+
+    /// Runs `body` while no clause that measures real time is running, and
+    /// keeps such clauses from starting meanwhile: for an adopter's own
+    /// timing tests that share a process with the kit.
+    public static func withExclusiveTiming<Result: Sendable>(_ body: () async -> Result) async -> Result {
+        await TimingGate.shared.withAccess(exclusive: true, body)
+    }
+}

@@ -1,0 +1,79 @@
+extension ConformanceReport {
+    /// The matrix as Markdown: one row per clause, one column per
+    /// implementation that is not a mutant, then a summary line per
+    /// implementation, the details of every non-pass, and, when the report
+    /// holds mutants, the mutant gallery.
+    public func markdown() -> String {
+        let columns = implementations.filter { $0.kind != .mutant }
+        let mutants = implementations.filter { $0.kind == .mutant }
+        var lines: [String] = []
+        lines.append("# Conformance matrix")
+        lines.append("")
+        lines.append("Time scale \(timeScale) (set CONFORMANCE_TIME_SCALE on slow machines).")
+        lines.append("")
+        lines.append("| Clause | Level | " + columns.map { "\($0.name) (\($0.kind.rawValue))" }.joined(separator: " | ") + " |")
+        lines.append("|---|---|" + String(repeating: "---|", count: columns.count))
+        for clause in clauses {
+            let cells = columns.map { cellText(result(implementation: $0.name, clause: clause.id)?.outcome) }
+            lines.append("| \(clause.id) | \(clause.level.rawValue) | " + cells.joined(separator: " | ") + " |")
+        }
+        lines.append("")
+        for implementation in columns {
+            lines.append(summaryLine(for: implementation.name))
+        }
+
+        let problems = results.filter { result in
+            result.outcome != .pass && columns.contains { $0.name == result.implementation }
+        }
+        if !problems.isEmpty {
+            lines.append("")
+            lines.append("## Details")
+            lines.append("")
+            for problem in problems {
+                lines.append("- **\(problem.implementation)** \(problem.clause) \(problem.outcome.rawValue): \(problem.message)")
+            }
+        }
+
+        if !mutants.isEmpty {
+            lines.append("")
+            lines.append("## Mutant gallery")
+            lines.append("")
+            lines.append("| Mutant | Defect | Targets | Verdicts on targets | Caught | Also caught by |")
+            lines.append("|---|---|---|---|---|---|")
+            for mutant in mutants {
+                let onTargets = mutant.targets.map { target in
+                    "\(target) \(cellText(result(implementation: mutant.name, clause: target)?.outcome))"
+                }
+                let others = results.filter {
+                    $0.implementation == mutant.name && $0.outcome.isFailure && !mutant.targets.contains($0.clause)
+                }.map(\.clause)
+                let caught = mutant.caught == true ? "yes" : "**NO**"
+                lines.append("| \(mutant.name) | \(mutant.summary) | \(mutant.targets.joined(separator: ", ")) | \(onTargets.joined(separator: ", ")) | \(caught) | \(others.joined(separator: ", ")) |")
+            }
+            let caughtCount = mutants.filter { $0.caught == true }.count
+            lines.append("")
+            lines.append("\(caughtCount) of \(mutants.count) mutants caught by their target clauses.")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `reference: 19 pass, 0 fail, 0 skip, 0 timeout (19 clauses) — conforms to every MUST clause`.
+    public func summaryLine(for implementation: String) -> String {
+        let mine = results.filter { $0.implementation == implementation }
+        func count(_ outcome: Verdict.Outcome) -> Int { mine.filter { $0.outcome == outcome }.count }
+        let verdict = nonConformingImplementations.contains(implementation)
+            ? "FAILS a MUST clause"
+            : "conforms to every MUST clause that applies"
+        return "\(implementation): \(count(.pass)) pass, \(count(.fail)) fail, \(count(.skip)) skip, \(count(.timeout)) timeout (\(mine.count) clauses) — \(verdict)"
+    }
+
+    private func cellText(_ outcome: Verdict.Outcome?) -> String {
+        switch outcome {
+        case .pass?: "pass"
+        case .fail?: "FAIL"
+        case .skip?: "skip"
+        case .timeout?: "timeout"
+        case nil: "–"
+        }
+    }
+}

@@ -1,0 +1,158 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// State guarded by a pthread mutex, with a condition variable for threads
+/// that wait for the state to change.
+///
+/// Why not `Synchronization.Mutex`: on Linux (Swift 6.3) ThreadSanitizer does
+/// not see its lock and unlock, so every access it guards is reported as a
+/// race and the TSan pass of CI would fail on correct code. pthread calls are
+/// intercepted by TSan, so this lock is both correct and checkable.
+package final class ConditionLock<State>: @unchecked Sendable {
+    // @unchecked Sendable is safe: `state` is read and written only inside
+    // `withLock` and `wait`, that is, while `mutex` is held; the pthread
+    // objects themselves are made for cross-thread use and live as long as
+    // this object.
+    private var state: State
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let condition: UnsafeMutablePointer<pthread_cond_t>
+
+    /// Creates a lock guarding `initial`.
+    package init(_ initial: State) {
+        state = initial
+        mutex = .allocate(capacity: 1)
+        condition = .allocate(capacity: 1)
+        precondition(pthread_mutex_init(mutex, nil) == 0, "pthread_mutex_init failed")
+        #if canImport(Darwin)
+        precondition(pthread_cond_init(condition, nil) == 0, "pthread_cond_init failed")
+        #else
+        // Timed waits measure against the monotonic clock, not wall time,
+        // so a clock adjustment cannot stretch or cut a timeout.
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+        precondition(pthread_cond_init(condition, &attributes) == 0, "pthread_cond_init failed")
+        pthread_condattr_destroy(&attributes)
+        #endif
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
+    /// Runs `body` with exclusive access to the state.
+    @inline(__always)
+    package func withLock<Result>(_ body: (inout State) throws -> Result) rethrows -> Result {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&state)
+    }
+
+    /// Wakes every thread blocked in ``wait(until:deadline:)``.
+    package func broadcast() {
+        pthread_cond_broadcast(condition)
+    }
+
+    /// Wakes one thread blocked in ``wait(until:deadline:)``.
+    package func signal() {
+        pthread_cond_signal(condition)
+    }
+
+    /// Blocks until `isSatisfied` holds for the state or `deadline` passes,
+    /// then runs `body` on the state, still under the lock.
+    ///
+    /// - Parameters:
+    ///   - isSatisfied: Evaluated under the lock before each wait.
+    ///   - deadline: When to give up; `nil` waits without limit.
+    ///   - body: Receives the state and whether `isSatisfied` held.
+    package func wait<Result>(
+        until isSatisfied: (State) -> Bool,
+        deadline: MonotonicInstant?,
+        _ body: (inout State, _ satisfied: Bool) throws -> Result
+    ) rethrows -> Result {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        while !isSatisfied(state) {
+            guard let deadline else {
+                pthread_cond_wait(condition, mutex)
+                continue
+            }
+            // A wake-up can come early (spuriously, or before the deadline by
+            // a rounding step), so the deadline is checked against the clock
+            // itself: a timeout is reported only once it has truly passed.
+            let now = MonotonicInstant.now
+            if now >= deadline { return try body(&state, false) }
+            #if canImport(Darwin)
+            var relative = (deadline - now).asTimespec
+            pthread_cond_timedwait_relative_np(condition, mutex, &relative)
+            #else
+            var absolute = deadline.asTimespec
+            pthread_cond_timedwait(condition, mutex, &absolute)
+            #endif
+        }
+        return try body(&state, true)
+    }
+}
+
+/// A reading of the monotonic clock that timed waits use.
+package struct MonotonicInstant: Comparable, Sendable {
+    /// Nanoseconds since an arbitrary epoch.
+    package var nanoseconds: Int64
+
+    /// The current reading.
+    package static var now: MonotonicInstant {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return MonotonicInstant(nanoseconds: Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec))
+    }
+
+    /// The instant `duration` after now, saturating instead of overflowing;
+    /// a negative duration gives an instant in the past.
+    package static func after(_ duration: Duration) -> MonotonicInstant {
+        let now = MonotonicInstant.now
+        let (sum, overflow) = now.nanoseconds.addingReportingOverflow(duration.saturatingNanoseconds)
+        return MonotonicInstant(nanoseconds: overflow ? .max : sum)
+    }
+
+    package static func < (lhs: MonotonicInstant, rhs: MonotonicInstant) -> Bool {
+        lhs.nanoseconds < rhs.nanoseconds
+    }
+
+    package static func - (lhs: MonotonicInstant, rhs: MonotonicInstant) -> Duration {
+        .nanoseconds(lhs.nanoseconds - rhs.nanoseconds)
+    }
+
+    var asTimespec: timespec {
+        makeTimespec(nanoseconds: nanoseconds)
+    }
+}
+
+extension Duration {
+    /// The duration in nanoseconds, clamped to the range of `Int64`.
+    package var saturatingNanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        let (total, overflow2) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
+        if overflow2 { return seconds < 0 ? .min : .max }
+        return total
+    }
+
+    var asTimespec: timespec {
+        makeTimespec(nanoseconds: saturatingNanoseconds)
+    }
+}
+
+@inline(__always)
+private func makeTimespec(nanoseconds: Int64) -> timespec {
+    let clamped = max(nanoseconds, 0)
+    return timespec(tv_sec: Int(clamped / 1_000_000_000), tv_nsec: Int(clamped % 1_000_000_000))
+}
