@@ -41,7 +41,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConcurrencyConformanceTests",
-            dependencies: ["ConcurrencyConformance", "ConformanceGallery", "ConcurrencyConformanceTesting"]
+            dependencies: ["ConcurrencyConformance", "ConcurrencyReference", "ConformanceGallery", "ConcurrencyConformanceTesting"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -27,6 +27,12 @@ public struct ConformanceReport: Codable, Sendable, Hashable {
         public var statement: String
         public var source: String
         public var hint: String
+        /// What the check does.
+        public var method: String
+        /// The timing assertion, when the check makes one.
+        public var timingRule: String?
+        /// The capabilities the clause needs.
+        public var requires: [String]
         /// The variants the check ran in; empty for a single run.
         public var variants: [String]
     }

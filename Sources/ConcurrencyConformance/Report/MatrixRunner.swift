@@ -63,7 +63,8 @@ public enum MatrixRunner {
         let clauses = definitions.map {
             ConformanceReport.ClauseEntry(
                 id: $0.id, contract: $0.contract, level: $0.level, statement: $0.statement,
-                source: $0.source, hint: $0.hint, variants: $0.variants.map(\.name)
+                source: $0.source, hint: $0.hint, method: $0.method, timingRule: $0.timingRule,
+                requires: $0.requires.map(\.rawValue).sorted(), variants: $0.variants.map(\.name)
             )
         }
         return ConformanceReport(implementations: entries, clauses: clauses, results: results, timeScale: timing.scale)
