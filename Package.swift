@@ -17,8 +17,10 @@ let package = Package(
         .executable(name: "conformance", targets: ["conformance"]),
     ],
     targets: [
-        // Contracts only: protocols, states, errors, ReturnWhen.
-        .target(name: "ConcurrencySpec"),
+        // The contracts: protocols, states, errors, ReturnWhen, and the
+        // algorithms defined purely by them (wait, asCompleted, the scoped
+        // executor, map's iterator), as Python's module functions are.
+        .target(name: "ConcurrencySpec", dependencies: ["ConcurrencyPrimitives"]),
         // Package-internal locks that ThreadSanitizer can see (see ConditionLock).
         .target(name: "ConcurrencyPrimitives"),
         // The reference implementation. It must never import Testing: linking

@@ -3,53 +3,172 @@
 ///
 /// Thread pools and process pools conform alike, so code written against this
 /// protocol runs on either (Python: both constructors return instances of
-/// `Executor` subclasses).
-///
-/// - Note: First draft. The executor issue finalizes `map`'s iterator, the
-///   scoped joining form, and the module-level `wait` and `asCompleted`.
+/// `Executor` subclasses). Use ``withExecutor(_:_:)`` for the scoped form that
+/// joins on exit, the twin of `with ThreadPoolExecutor() as executor:`.
 public protocol ConcurrentExecutor: AnyObject, Sendable {
-    /// Schedules `job` and returns its future at once.
+    /// Schedules `job` and returns its future at once, without waiting for it.
     ///
     /// Python: `submit(fn, *args, **kwargs)`. The job runs exactly once, on a
-    /// worker, unless its future is cancelled first. Whatever the job throws
-    /// becomes the future's error; it is never thrown from `submit`.
-    /// - Returns: A future that is pending when returned (or already done if
-    ///   a worker was quick).
+    /// worker, unless its future is cancelled before it starts. Whatever the
+    /// job throws becomes the future's error; it is never thrown from
+    /// `submit`, and it never kills a worker.
+    /// - Returns: The job's future: pending, or already done if a worker was
+    ///   quick.
     /// - Throws: ``ConcurrencyError/executorShutDown`` after
-    ///   ``shutdown(wait:cancelFutures:)``; ``ConcurrencyError/brokenExecutor(reason:)``
-    ///   when the pool is broken.
+    ///   ``shutdown(wait:cancelFutures:)``;
+    ///   ``ConcurrencyError/brokenExecutor(reason:)`` when the pool is broken.
     func submit<Result: Sendable>(
         _ job: @escaping @Sendable () throws -> Result
     ) throws -> any ConcurrentFuture<Result>
 
-    /// Submits `job` for every element of `inputs` at once and returns the
-    /// futures in input order.
+    /// Submits `job` once per element of `inputs` before returning, and
+    /// returns an iterator over the results in input order.
     ///
-    /// Python: `map(fn, *iterables, timeout=None, chunksize=1)`, which yields
-    /// the results of these futures in input order; every call is submitted
-    /// before this method returns, whether or not the results are read.
+    /// Python: `map(fn, *iterables, timeout=None, chunksize=1)`. Every call is
+    /// submitted before this method returns, so all of them run whether or not
+    /// the results are read. The default implementation submits one call per
+    /// element; a process pool overrides it to batch `chunksize` calls per
+    /// message.
     /// - Parameters:
-    ///   - inputs: The arguments, one call each.
+    ///   - inputs: The arguments, one call each. Zip several sequences to
+    ///     map over them together (Python's several iterables).
+    ///   - timeout: Measured from this call: reading a result after the
+    ///     deadline throws ``ConcurrencyError/timeout(unfinished:)``.
     ///   - chunksize: How many calls travel together to a worker. Thread pools
-    ///     ignore it; process pools batch by it. Must be at least 1.
+    ///     ignore it, as Python's do.
     ///   - job: The call to make for each element.
-    /// - Throws: As ``submit(_:)``, and ``ConcurrencyError/invalidArgument(_:)``
-    ///   for a chunk size below 1.
+    /// - Throws: As ``submit(_:)``.
     func map<Input: Sendable, Result: Sendable>(
         _ inputs: some Sequence<Input>,
+        timeout: Duration?,
         chunksize: Int,
         _ job: @escaping @Sendable (Input) throws -> Result
-    ) throws -> [any ConcurrentFuture<Result>]
+    ) throws -> MapResults<Result>
 
     /// Stops accepting work and releases the workers.
     ///
     /// Python: `shutdown(wait=True, *, cancel_futures=False)`. Later submits
     /// throw ``ConcurrencyError/executorShutDown``; further shutdowns do
-    /// nothing.
+    /// nothing but wait, if asked, like the first.
     /// - Parameters:
     ///   - wait: When `true`, return only after every call that was not
-    ///     cancelled has finished and every worker has exited.
+    ///     cancelled has finished and every worker thread has exited.
     ///   - cancelFutures: When `true`, cancel every call that has not started.
     ///     Running calls always finish.
     func shutdown(wait: Bool, cancelFutures: Bool)
+}
+
+extension ConcurrentExecutor {
+    public func map<Input: Sendable, Result: Sendable>(
+        _ inputs: some Sequence<Input>,
+        timeout: Duration?,
+        chunksize: Int,
+        _ job: @escaping @Sendable (Input) throws -> Result
+    ) throws -> MapResults<Result> {
+        // Deadline first: Python measures the timeout from the map() call.
+        let deadline = timeout.map { ContinuousClock.now + $0 }
+        var futures: [any ConcurrentFuture<Result>] = []
+        for input in inputs {
+            futures.append(try submit { try job(input) })
+        }
+        return MapResults(futures: futures, deadline: deadline)
+    }
+
+    /// ``map(_:timeout:chunksize:_:)`` with no timeout and a chunk size of 1.
+    public func map<Input: Sendable, Result: Sendable>(
+        _ inputs: some Sequence<Input>,
+        _ job: @escaping @Sendable (Input) throws -> Result
+    ) throws -> MapResults<Result> {
+        try map(inputs, timeout: nil, chunksize: 1, job)
+    }
+
+    /// ``shutdown(wait:cancelFutures:)`` without cancelling pending calls.
+    public func shutdown(wait: Bool = true) {
+        shutdown(wait: wait, cancelFutures: false)
+    }
+}
+
+/// Runs `body` with `executor`, then shuts it down and waits for every
+/// submitted call, even when `body` throws.
+///
+/// The twin of Python's `with ThreadPoolExecutor() as executor:` block: the
+/// body runs without waiting for its jobs, and leaving the scope performs
+/// `shutdown(wait: true)`, which does not cancel queued work. An error thrown
+/// by `body` propagates unchanged once the work has finished.
+/// - Returns: What `body` returns.
+@discardableResult
+public func withExecutor<Executor: ConcurrentExecutor, Result>(
+    _ executor: Executor,
+    _ body: (Executor) throws -> Result
+) rethrows -> Result {
+    defer { executor.shutdown(wait: true, cancelFutures: false) }
+    return try body(executor)
+}
+
+/// The results of ``ConcurrentExecutor/map(_:timeout:chunksize:_:)``, read in
+/// input order.
+///
+/// Python's `map` returns a generator; this is its Swift form. ``next()``
+/// blocks until the next result is ready, throws the call's error when its
+/// element is reached (after which iteration is over), and throws a timeout
+/// once the deadline, measured from the `map` call, has passed. Closing the
+/// results, or dropping them, cancels the calls that have not started.
+public final class MapResults<Value: Sendable> {
+    private var futures: [any ConcurrentFuture<Value>]
+    private var position = 0
+    private let deadline: ContinuousClock.Instant?
+
+    /// Creates results over futures in input order.
+    /// - Parameter deadline: When reading gives up; `nil` waits without limit.
+    public init(futures: [any ConcurrentFuture<Value>], deadline: ContinuousClock.Instant?) {
+        self.futures = futures
+        self.deadline = deadline
+    }
+
+    deinit { close() }
+
+    /// The futures, in input order.
+    public var underlyingFutures: [any ConcurrentFuture<Value>] { futures }
+
+    /// Blocks for the next result in input order.
+    /// - Returns: The result, or `nil` when every result has been read.
+    /// - Throws: The call's own error, after which iteration is over;
+    ///   ``ConcurrencyError/timeout(unfinished:)`` when the deadline passes,
+    ///   counting the results not yet read.
+    public func next() throws -> Value? {
+        guard position < futures.count else { return nil }
+        let future = futures[position]
+        let remaining = deadline.map { $0 - ContinuousClock.now }
+        do {
+            let value = try future.result(timeout: remaining.map { max($0, .zero) })
+            position += 1
+            return value
+        } catch ConcurrencyError.timeout {
+            let unfinished = futures.count - position
+            // Python's generator ends on any exception it raises, the
+            // timeout included, and its `finally` cancels what is left.
+            close()
+            throw ConcurrencyError.timeout(unfinished: unfinished)
+        } catch {
+            // An error ends the iteration, as a Python generator that raised.
+            position += 1
+            close()
+            throw error
+        }
+    }
+
+    /// Reads every remaining result.
+    /// - Throws: As ``next()``.
+    public func collect() throws -> [Value] {
+        var values: [Value] = []
+        while let value = try next() { values.append(value) }
+        return values
+    }
+
+    /// Cancels the calls whose results were not read and that have not
+    /// started, and ends the iteration. Python: closing the generator.
+    public func close() {
+        for future in futures[position...] { future.cancel() }
+        position = futures.count
+    }
 }

@@ -1,0 +1,57 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A joinable OS thread. Foundation's `Thread` cannot be joined, and a pool
+/// that promises "no thread outlives a joined shutdown" must join.
+struct WorkerThread: @unchecked Sendable {
+    // @unchecked Sendable is safe: pthread_t is an opaque handle that any
+    // thread may pass to pthread_join, and each WorkerThread is joined by
+    // exactly one caller (the pool hands its list to a single joiner).
+    let handle: pthread_t
+
+    /// Starts a thread running `body`.
+    static func start(name: String, _ body: @escaping @Sendable () -> Void) -> WorkerThread {
+        final class Box {
+            let name: String
+            let body: @Sendable () -> Void
+            init(name: String, body: @escaping @Sendable () -> Void) {
+                self.name = name
+                self.body = body
+            }
+        }
+        let box = Unmanaged.passRetained(Box(name: name, body: body)).toOpaque()
+        #if canImport(Darwin)
+        var handle: pthread_t?
+        #else
+        var handle = pthread_t()
+        #endif
+        let status = pthread_create(&handle, nil, { raw in
+            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+            // Foundation sets the OS thread name (truncated to 15 bytes on Linux).
+            Thread.current.name = box.name
+            box.body()
+            return nil
+        }, box)
+        precondition(status == 0, "pthread_create failed with \(status)")
+        #if canImport(Darwin)
+        return WorkerThread(handle: handle!)
+        #else
+        return WorkerThread(handle: handle)
+        #endif
+    }
+
+    /// Waits for the thread to exit.
+    func join() {
+        pthread_join(handle, nil)
+    }
+
+    /// Whether the calling thread is this thread.
+    var isCurrent: Bool { pthread_equal(handle, pthread_self()) != 0 }
+}
