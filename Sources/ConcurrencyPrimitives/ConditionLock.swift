@@ -110,7 +110,13 @@ package struct MonotonicInstant: Comparable, Sendable {
     /// The current reading.
     package static var now: MonotonicInstant {
         var spec = timespec()
+        #if canImport(Darwin)
+        // Darwin's CLOCK_MONOTONIC is slewed; the raw clock is the one
+        // ContinuousClock reads, so waits and measurements agree.
+        clock_gettime(CLOCK_MONOTONIC_RAW, &spec)
+        #else
         clock_gettime(CLOCK_MONOTONIC, &spec)
+        #endif
         return MonotonicInstant(nanoseconds: Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec))
     }
 
@@ -154,5 +160,8 @@ extension Duration {
 @inline(__always)
 private func makeTimespec(nanoseconds: Int64) -> timespec {
     let clamped = max(nanoseconds, 0)
-    return timespec(tv_sec: Int(clamped / 1_000_000_000), tv_nsec: Int(clamped % 1_000_000_000))
+    // time_t is 32-bit on some targets (watchOS arm64_32): saturate the
+    // seconds rather than trap on a timeout of decades.
+    let seconds = clamped / 1_000_000_000
+    return timespec(tv_sec: Int(clamping: seconds), tv_nsec: Int(clamped % 1_000_000_000))
 }

@@ -386,7 +386,7 @@ enum FutureClauses {
         source: "CPython 3.11 concurrent/futures/_base.py (states)",
         method: "300 rounds: three threads released together by a latch race random, seeded sequences of cancel, setRunningOrNotifyCancel, setResult and setException on one future while an observer samples the state; check the observed path and the winners.",
         hint: "Look for a check-then-act across two lock sections, or a transition missing from the guard.",
-        requires: [.futures], budgetUnits: 120,
+        requires: [.futures], timing: .exclusive, budgetUnits: 200,
         check: .blocking { ctx in try StateMachineProperty.run(ctx, rounds: 300) }
     )
 
@@ -396,7 +396,7 @@ enum FutureClauses {
         source: "Derived: thread safety of concurrent.futures.Future",
         method: "2,000 futures: a writer stores into an unsynchronized box, then sets the result; a reader spins on isDone, then reads result(timeout: 0) and the box; then the same with a blocking result(). Run it under ThreadSanitizer too.",
         hint: "Look for a done flag published before the outcome is stored, or read without acquire ordering.",
-        requires: [.futures], budgetUnits: 120,
+        requires: [.futures], timing: .exclusive, budgetUnits: 200,
         check: .blocking { ctx in HappensBeforeProperty.run(ctx, count: 2_000) }
     )
 
@@ -440,7 +440,7 @@ enum FutureClauses {
         statement: "Completing or cancelling a future promptly wakes every thread blocked in result() or exception(), not just one.",
         source: "CF-DOC Future.result (any number of threads may wait); CPython _base.py notify_all",
         method: "Four threads block in result() or exception() with a 40-unit timeout; once all have started and one more unit has passed, complete the future (per variant); each reader must get the outcome and return soon after the completion.",
-        timingRule: "every reader returns < 10 units after the completion (a reader left to its timeout returns after ≈ 39)",
+        timingRule: "every reader returns < 10 units after the completion (a reader left to its timeout returns after ≈ 37)",
         hint: "Look for a single signal where a broadcast is needed, or waiters registered in a structure that loses entries.",
         requires: [.futures], timing: .realTime, budgetUnits: 80,
         variants: [Variant("by setResult"), Variant("by cancel")],
@@ -474,9 +474,10 @@ enum FutureClauses {
                 })
             }
             started.wait(timeout: ctx.patience)
-            // Order, not timing, is the point; the pause only makes it likely
-            // that every reader is parked rather than still on its way in.
-            ctx.sleep(units: 1)
+            // The pause lets every reader park: a reader still on its way in
+            // would not need waking, and a signal-only wake-up would go
+            // unnoticed.
+            ctx.sleep(units: 3)
             completedAt.withLock { $0 = clock.now }
             if cancelling { future.cancel() } else { try future.setResult(5) }
             for reader in readers { reader.wait(timeout: readerTimeout + ctx.units(5)) }

@@ -99,7 +99,11 @@ enum StateMachineProperty {
             go.wait(timeout: ctx.patience)
             var path = [future.state]
             var spins = 0
-            while !actorsDone.isOpen {
+            let clock = ContinuousClock()
+            // A wedged actor must not leave the observer spinning for the
+            // rest of the process after the watchdog has moved on.
+            let giveUp = clock.now + ctx.patience
+            while !actorsDone.isOpen && clock.now < giveUp {
                 let state = future.state
                 if state != path.last { path.append(state) }
                 spins += 1
@@ -109,9 +113,11 @@ enum StateMachineProperty {
             if last != path.last { path.append(last) }
             log.withLock { $0.observedPath = path }
         })
-        ready.wait(timeout: ctx.patience)
+        guard ready.wait(timeout: ctx.patience) else { return "the threads of the round never started" }
         go.arrive()
-        for latch in finished { latch.wait(timeout: ctx.patience) }
+        for latch in finished where !latch.wait(timeout: ctx.patience) {
+            return "a thread of the round did not finish within \(ctx.patience)"
+        }
         return verify(log.value, future: future)
     }
 
@@ -124,6 +130,9 @@ enum StateMachineProperty {
         }
         if log.runningTrue > 1 { return "setRunningOrNotifyCancel() returned true \(log.runningTrue) times" }
         if log.notifiedFalse > 1 { return "setRunningOrNotifyCancel() returned false \(log.notifiedFalse) times" }
+        if log.notifiedFalse > 0 && log.cancelledTrue == 0 {
+            return "setRunningOrNotifyCancel() returned false although no cancel() succeeded"
+        }
         if log.cancelledTrue > 0 && (log.runningTrue > 0 || !log.completions.isEmpty) {
             return "cancel() returned true although the future also ran or completed (\(log))"
         }

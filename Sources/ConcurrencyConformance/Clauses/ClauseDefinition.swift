@@ -8,13 +8,19 @@ public enum Check: Sendable {
     case async(@Sendable (CheckContext) async throws -> Void)
 }
 
-/// Whether a check measures real time.
+/// Whether a check needs the machine to itself.
 public enum TimingSensitivity: String, Sendable, Codable {
     /// Asserts on order only; may run alongside other checks.
     case orderOnly
     /// Asserts on elapsed real time; the kit runs it alone so that other
     /// checks cannot steal the cores it measures.
     case realTime
+    /// Measures no time but races many threads for a while; the kit runs it
+    /// alone so that its watchdog budget holds on a loaded machine.
+    case exclusive
+
+    /// Whether the kit runs the check alone.
+    public var runsAlone: Bool { self != .orderOnly }
 }
 
 /// One entry of the catalogue: a numbered, stable rule and the check of it.

@@ -8,7 +8,7 @@ enum ClauseRunner {
         if let reason = clause.skipReason {
             return Verdict(outcome: .skip, note: reason)
         }
-        let exclusive = clause.definition.timing == .realTime
+        let exclusive = clause.definition.timing.runsAlone
         return await TimingGate.shared.withAccess(exclusive: exclusive) {
             await runUnderWatchdog(clause, timing: timing)
         }

@@ -91,9 +91,9 @@ public final class Future<Value: Sendable>: ConcurrentFuture, CustomStringConver
     }
 
     public var description: String {
-        let address = String(UInt(bitPattern: ObjectIdentifier(self).hashValue), radix: 16)
+        let address = String(UInt(bitPattern: ObjectIdentifier(self)), radix: 16)
         return switch machine.withLock({ $0.phase }) {
-        case .finished(.success): "<Future at 0x\(address) state=finished returned \(Value.self)>"
+        case .finished(.success(let value)): "<Future at 0x\(address) state=finished returned \(type(of: value))>"
         case .finished(.failure(let error)): "<Future at 0x\(address) state=finished raised \(type(of: error))>"
         case .pending: "<Future at 0x\(address) state=pending>"
         case .running: "<Future at 0x\(address) state=running>"
