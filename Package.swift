@@ -45,6 +45,11 @@ let package = Package(
             name: "ConcurrencyConformanceTests",
             dependencies: ["ConcurrencyConformance", "ConcurrencyReference", "ConformanceGallery", "ConcurrencyConformanceTesting"]
         ),
+        // The seed's examples as Swift twins that assert their documented outcome.
+        .testTarget(
+            name: "ExecutableDocumentationTests",
+            dependencies: ["ConcurrencyReference", "ConcurrencyConformance"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
