@@ -6,6 +6,10 @@
 /// `Executor` subclasses). Use ``withExecutor(_:_:)`` for the scoped form that
 /// joins on exit, the twin of `with ThreadPoolExecutor() as executor:`.
 public protocol ConcurrentExecutor: AnyObject, Sendable {
+    /// The most calls that run at once. Python keeps it private
+    /// (`_max_workers`).
+    var maxWorkers: Int { get }
+
     /// Schedules `job` and returns its future at once, without waiting for it.
     ///
     /// Python: `submit(fn, *args, **kwargs)`. The job runs exactly once, on a
@@ -111,11 +115,15 @@ public func withExecutor<Executor: ConcurrentExecutor, Result>(
 /// Python's `map` returns a generator; this is its Swift form. ``next()``
 /// blocks until the next result is ready, throws the call's error when its
 /// element is reached (after which iteration is over), and throws a timeout
-/// once the deadline, measured from the `map` call, has passed. Closing the
-/// results, or dropping them, cancels the calls that have not started.
-public final class MapResults<Value: Sendable> {
+/// once the deadline, measured from the `map` call, has passed. Once reading
+/// has begun, closing the results or dropping them cancels the calls that
+/// have not started; results dropped unread cancel nothing, exactly like a
+/// Python generator that was never started (the seed's thread-local example
+/// relies on it). Open so that an executor can specialize reading.
+open class MapResults<Value: Sendable> {
     private var futures: [any ConcurrentFuture<Value>]
     private var position = 0
+    private var started = false
     private let deadline: ContinuousClock.Instant?
 
     /// Creates results over futures in input order.
@@ -128,14 +136,15 @@ public final class MapResults<Value: Sendable> {
     deinit { close() }
 
     /// The futures, in input order.
-    public var underlyingFutures: [any ConcurrentFuture<Value>] { futures }
+    public final var underlyingFutures: [any ConcurrentFuture<Value>] { futures }
 
     /// Blocks for the next result in input order.
     /// - Returns: The result, or `nil` when every result has been read.
     /// - Throws: The call's own error, after which iteration is over;
     ///   ``ConcurrencyError/timeout(unfinished:)`` when the deadline passes,
     ///   counting the results not yet read.
-    public func next() throws -> Value? {
+    open func next() throws -> Value? {
+        started = true
         guard position < futures.count else { return nil }
         let future = futures[position]
         let remaining = deadline.map { $0 - ContinuousClock.now }
@@ -159,16 +168,19 @@ public final class MapResults<Value: Sendable> {
 
     /// Reads every remaining result.
     /// - Throws: As ``next()``.
-    public func collect() throws -> [Value] {
+    public final func collect() throws -> [Value] {
         var values: [Value] = []
         while let value = try next() { values.append(value) }
         return values
     }
 
-    /// Cancels the calls whose results were not read and that have not
-    /// started, and ends the iteration. Python: closing the generator.
-    public func close() {
-        for future in futures[position...] { future.cancel() }
+    /// Ends the iteration; if reading had begun, cancels the calls whose
+    /// results were not read and that have not started. Python: closing the
+    /// generator, whose `finally` runs only once it has started.
+    open func close() {
+        if started {
+            for future in futures[position...] { future.cancel() }
+        }
         position = futures.count
     }
 }

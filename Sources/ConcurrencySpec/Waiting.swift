@@ -73,6 +73,18 @@ public func wait<Value>(
     }
 }
 
+/// Futures handed out one by one as they complete: what `asCompleted`
+/// returns, as a protocol so that other implementations can be checked.
+public protocol CompletionIterator<Value>: AnyObject {
+    /// The result type of the futures.
+    associatedtype Value
+    /// Blocks for the next completed future; `nil` once every future has
+    /// been handed out.
+    /// - Throws: ``ConcurrencyError/timeout(unfinished:)`` once the deadline
+    ///   has passed with futures still unfinished.
+    func next() throws -> (any ConcurrentFuture<Value>)?
+}
+
 /// Yields futures as they complete, in completion order.
 ///
 /// Python: `concurrent.futures.as_completed(fs, timeout=None)`. Futures
@@ -84,7 +96,7 @@ public func wait<Value>(
 /// ``ConcurrencyError/timeout(unfinished:)`` naming how many futures were
 /// still unfinished once the deadline has passed, after yielding those that
 /// completed in time.
-public final class AsCompleted<Value>: AsyncSequence, @unchecked Sendable {
+public final class AsCompleted<Value>: CompletionIterator, AsyncSequence, @unchecked Sendable {
     // @unchecked Sendable is safe: the only mutable state is `state`, a
     // ConditionLock; everything else is immutable after init.
     public typealias Element = any ConcurrentFuture<Value>

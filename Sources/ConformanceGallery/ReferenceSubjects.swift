@@ -5,13 +5,21 @@ import ConcurrencySpec
 /// The reference implementation, described to the kit exactly as an adopter
 /// describes theirs: through the public subject protocols, with no private
 /// hooks.
-public enum ReferenceImplementation: FutureSubject {
+public enum ReferenceImplementation: FutureSubject, ExecutorSubject {
     public static let name = "reference"
     public static let kind = Implementation.Kind.reference
-    public static let summary = "ConcurrencyReference: the package's own implementation"
+    public static let summary = "ConcurrencyReference: Future and ThreadPoolExecutor"
+    public static let capabilities: Set<Capability> = [.threadPool, .ownsWorkerThreads, .workerInitializer]
 
     public static func makeFuture<Value: Sendable>(of type: Value.Type) -> any ConcurrentFuture<Value> {
         Future<Value>()
+    }
+
+    public static func makeExecutor(
+        maxWorkers: Int?,
+        initializer: (@Sendable () throws -> Void)?
+    ) throws -> any ConcurrentExecutor {
+        try ThreadPoolExecutor(maxWorkers: maxWorkers, initializer: initializer)
     }
 }
 
@@ -23,16 +31,21 @@ public enum Gallery {
     /// Implementations that are not mutants: the columns of the matrix.
     public static let implementations: [Implementation] = [reference]
 
-    /// The mutant gallery: one implementation per defect.
-    public static let mutants: [Implementation] = FutureDefect.allCases.map(\.implementation)
+    /// The mutant gallery: one implementation per defect that the kit can
+    /// observe on this platform.
+    public static let mutants: [Implementation] =
+        FutureDefect.allCases.map(\.implementation)
+        + ExecutorDefect.allCases.filter(\.isObservableHere).map(\.implementation)
 
     /// The mutant engine without a defect. It passes every clause, which shows
     /// that each mutant is caught because of its defect and nothing else.
     public static let mutantBaseline = Implementation(
         name: "mutant-baseline",
         kind: .external,
-        summary: "the mutants' future with no defect switched on",
-        futures: MutantFutureFactory(defect: nil)
+        summary: "the mutants' future and pool with no defect switched on",
+        capabilities: [.threadPool, .ownsWorkerThreads, .workerInitializer],
+        futures: MutantFutureFactory(defect: nil),
+        executors: MutantExecutorFactory(defect: nil)
     )
 
     /// Every implementation, mutants last.

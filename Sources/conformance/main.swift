@@ -9,6 +9,7 @@ struct Options {
 
     var format = Format.markdown
     var includeMutants = false
+    var allClausesOnMutants = false
     var implementations: [String] = []
     var clausePrefix = ""
 
@@ -16,7 +17,8 @@ struct Options {
         usage: conformance [--format markdown|json] [--include-mutants] [--implementation NAME]... [--clause PREFIX]
 
           --format FORMAT        markdown (default): the matrix; json: the report adopters' CI parses
-          --include-mutants      also run the mutant gallery and show which clauses catch each mutant
+          --include-mutants      also run the mutant gallery: each mutant against the clauses it targets
+          --all-clauses-on-mutants  run mutants against every clause, to see what else catches them (slow)
           --implementation NAME  run only this implementation (repeatable); names: \(Gallery.all.map(\.name).joined(separator: ", "))
           --clause PREFIX        run only clauses whose ID starts with PREFIX, e.g. FUT- or FUT-011
           --help                 show this help
@@ -44,6 +46,9 @@ struct Options {
                 options.format = format
             case "--include-mutants":
                 options.includeMutants = true
+            case "--all-clauses-on-mutants":
+                options.includeMutants = true
+                options.allClausesOnMutants = true
             case "--implementation":
                 options.implementations.append(try value(for: argument))
             case "--clause":
@@ -96,7 +101,11 @@ guard !definitions.isEmpty else {
     exit(2)
 }
 
-let report = await MatrixRunner.run(implementations: implementations, definitions: definitions)
+let report = await MatrixRunner.run(
+    implementations: implementations,
+    definitions: definitions,
+    mutantScope: options.allClausesOnMutants ? .allClauses : .targets
+)
 switch options.format {
 case .markdown:
     print(report.markdown(), terminator: "")

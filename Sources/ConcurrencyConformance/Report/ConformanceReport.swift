@@ -33,6 +33,9 @@ public struct ConformanceReport: Codable, Sendable, Hashable {
         public var timingRule: String?
         /// The capabilities the clause needs.
         public var requires: [String]
+        /// `orderOnly`, `realTime` (measures time, runs alone) or `exclusive`
+        /// (measures no time but runs alone).
+        public var timing: TimingSensitivity
         /// The variants the check ran in; empty for a single run.
         public var variants: [String]
     }

@@ -1,17 +1,30 @@
 /// Runs every clause against every implementation and builds the report.
 public enum MatrixRunner {
+    /// Which clauses a mutant runs against.
+    public enum MutantScope: Sendable {
+        /// Only the clauses the mutant targets: proves each is caught, fast.
+        case targets
+        /// Every clause: also shows what else catches it (slow).
+        case allClauses
+    }
+
     /// Runs `definitions` (every variant) against `implementations`.
     ///
     /// Order-only checks run up to `parallelism` at a time; real-time checks
-    /// run alone (the kit's timing gate sees to it).
+    /// run alone (the kit's timing gate sees to it). Mutants run against
+    /// their target clauses unless `mutantScope` asks for every clause.
     public static func run(
         implementations: [Implementation],
         definitions: [ClauseDefinition] = Conformance.catalogue,
         timing: Timing = .current,
-        parallelism: Int = 8
+        parallelism: Int = 8,
+        mutantScope: MutantScope = .targets
     ) async -> ConformanceReport {
+        func applies(_ definition: ClauseDefinition, to implementation: Implementation) -> Bool {
+            implementation.kind != .mutant || mutantScope == .allClauses || implementation.targets.contains(definition.id)
+        }
         let jobs = implementations.flatMap { implementation in
-            definitions.flatMap { definition in
+            definitions.filter { applies($0, to: implementation) }.flatMap { definition in
                 (definition.variants.isEmpty ? [nil] : definition.variants.map(Optional.some)).map {
                     Clause(definition: definition, implementation: implementation, variant: $0)
                 }
@@ -36,7 +49,7 @@ public enum MatrixRunner {
         var results: [ConformanceReport.ResultEntry] = []
         var index = 0
         for implementation in implementations {
-            for definition in definitions {
+            for definition in definitions where applies(definition, to: implementation) {
                 let count = max(definition.variants.count, 1)
                 let cell = zip(jobs[index..<index + count], verdicts[index..<index + count]).map { ($0, $1!) }
                 index += count
@@ -64,7 +77,7 @@ public enum MatrixRunner {
             ConformanceReport.ClauseEntry(
                 id: $0.id, contract: $0.contract, level: $0.level, statement: $0.statement,
                 source: $0.source, hint: $0.hint, method: $0.method, timingRule: $0.timingRule,
-                requires: $0.requires.map(\.rawValue).sorted(), variants: $0.variants.map(\.name)
+                requires: $0.requires.map(\.rawValue).sorted(), timing: $0.timing, variants: $0.variants.map(\.name)
             )
         }
         return ConformanceReport(implementations: entries, clauses: clauses, results: results, timeScale: timing.scale)

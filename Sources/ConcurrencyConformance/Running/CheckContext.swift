@@ -21,6 +21,7 @@ public final class CheckContext: Sendable {
 
     private let recorder = Locked(Recording())
     private let threads: DispatchGroup
+    private let executors = Locked<[any ConcurrentExecutor]>([])
 
     private struct Recording {
         var failures: [Failure] = []
@@ -124,6 +125,49 @@ public final class CheckContext: Sendable {
             preconditionFailure("\(implementation.name) has no future factory; the clause must require .futures")
         }
         return factory.makeFuture(of: type)
+    }
+
+    /// A new executor of the implementation under test, shut down (without
+    /// waiting) when the check ends so that no check leaks its workers.
+    ///
+    /// Only clauses that require ``Capability/executor`` call it.
+    public func makeExecutor(
+        maxWorkers: Int?,
+        initializer: (@Sendable () throws -> Void)? = nil
+    ) throws -> any ConcurrentExecutor {
+        let executor = try executorFactory.makeExecutor(maxWorkers: maxWorkers, initializer: initializer)
+        executors.withLock { $0.append(executor) }
+        return executor
+    }
+
+    /// The implementation's `wait` (Python's `concurrent.futures.wait`).
+    public func wait<Value: Sendable>(
+        _ futures: [any ConcurrentFuture<Value>],
+        timeout: Duration? = nil,
+        returnWhen: ReturnWhen = .allCompleted
+    ) -> (done: [any ConcurrentFuture<Value>], notDone: [any ConcurrentFuture<Value>]) {
+        executorFactory.wait(futures, timeout: timeout, returnWhen: returnWhen)
+    }
+
+    /// The implementation's `asCompleted` (Python's `as_completed`).
+    public func asCompleted<Value: Sendable>(
+        _ futures: [any ConcurrentFuture<Value>],
+        timeout: Duration? = nil
+    ) -> any CompletionIterator<Value> {
+        executorFactory.asCompleted(futures, timeout: timeout)
+    }
+
+    private var executorFactory: any ExecutorFactory {
+        guard let factory = implementation.executors else {
+            preconditionFailure("\(implementation.name) has no executor factory; the clause must require .executor")
+        }
+        return factory
+    }
+
+    func shutDownExecutors() {
+        for executor in executors.withLock({ $0 }) {
+            executor.shutdown(wait: false, cancelFutures: true)
+        }
     }
 
     // MARK: Threads

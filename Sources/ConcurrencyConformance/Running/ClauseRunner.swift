@@ -58,6 +58,7 @@ enum ClauseRunner {
         let finished = await firstOf(threads: threads, deadline: budget)
         let seconds = (clock.now - start).seconds
         let failures = context.seal()
+        context.shutDownExecutors()
         guard finished else {
             work?.cancel()
             return Verdict(

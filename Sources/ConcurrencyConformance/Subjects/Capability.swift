@@ -13,4 +13,17 @@ public struct Capability: RawRepresentable, Hashable, Sendable, Codable, CustomS
 
     /// Makes ``ConcurrencySpec/ConcurrentFuture`` values on demand.
     public static let futures = Capability(rawValue: "futures")
+    /// Makes ``ConcurrencySpec/ConcurrentExecutor`` values on demand.
+    public static let executor = Capability(rawValue: "executor")
+    /// The executor runs jobs on threads of this process (a thread pool, not
+    /// a process pool): thread-local data and the default worker count of a
+    /// thread pool apply.
+    public static let threadPool = Capability(rawValue: "threadPool")
+    /// The executor starts its worker threads itself, reuses them for later
+    /// jobs, and joins them at shutdown. Engines that borrow threads from a
+    /// shared pool (Dispatch, OperationQueue) lack it.
+    public static let ownsWorkerThreads = Capability(rawValue: "ownsWorkerThreads")
+    /// The executor runs an initializer once in each worker before its first
+    /// job, and breaks when it throws.
+    public static let workerInitializer = Capability(rawValue: "workerInitializer")
 }

@@ -6,6 +6,50 @@ public protocol FutureFactory: Sendable {
     func makeFuture<Value: Sendable>(of type: Value.Type) -> any ConcurrentFuture<Value>
 }
 
+/// Makes executors of the implementation under test, and provides the
+/// module-level waiting functions it is checked with.
+public protocol ExecutorFactory: Sendable {
+    /// Returns a new executor.
+    /// - Parameters:
+    ///   - maxWorkers: The worker limit; `nil` for the implementation's default.
+    ///   - initializer: Runs once in each worker before its first job.
+    func makeExecutor(
+        maxWorkers: Int?,
+        initializer: (@Sendable () throws -> Void)?
+    ) throws -> any ConcurrentExecutor
+
+    /// Python's `concurrent.futures.wait`. Default: ``ConcurrencySpec/wait(_:timeout:returnWhen:)``.
+    func wait<Value: Sendable>(
+        _ futures: [any ConcurrentFuture<Value>],
+        timeout: Duration?,
+        returnWhen: ReturnWhen
+    ) -> (done: [any ConcurrentFuture<Value>], notDone: [any ConcurrentFuture<Value>])
+
+    /// Python's `concurrent.futures.as_completed`. Default:
+    /// ``ConcurrencySpec/asCompleted(_:timeout:)``.
+    func asCompleted<Value: Sendable>(
+        _ futures: [any ConcurrentFuture<Value>],
+        timeout: Duration?
+    ) -> any CompletionIterator<Value>
+}
+
+extension ExecutorFactory {
+    public func wait<Value: Sendable>(
+        _ futures: [any ConcurrentFuture<Value>],
+        timeout: Duration?,
+        returnWhen: ReturnWhen
+    ) -> (done: [any ConcurrentFuture<Value>], notDone: [any ConcurrentFuture<Value>]) {
+        ConcurrencySpec.wait(futures, timeout: timeout, returnWhen: returnWhen)
+    }
+
+    public func asCompleted<Value: Sendable>(
+        _ futures: [any ConcurrentFuture<Value>],
+        timeout: Duration?
+    ) -> any CompletionIterator<Value> {
+        ConcurrencySpec.asCompleted(futures, timeout: timeout)
+    }
+}
+
 /// An implementation under test: a name, a kind, its factories, and what it
 /// offers.
 ///
@@ -39,6 +83,11 @@ public struct Implementation: Sendable, Identifiable, CustomStringConvertible {
     public var capabilities: Set<Capability>
     /// Makes futures, when the implementation has them.
     public var futures: (any FutureFactory)?
+    /// Makes executors, when the implementation has them.
+    public var executors: (any ExecutorFactory)?
+    /// For each clause the implementation fails on purpose, why: a real
+    /// difference of the engine it adapts, stated in CONFORMANCE.md too.
+    public var knownDeviations: [String: String]
 
     /// Describes an implementation.
     public init(
@@ -47,15 +96,20 @@ public struct Implementation: Sendable, Identifiable, CustomStringConvertible {
         summary: String = "",
         targets: [String] = [],
         capabilities: Set<Capability> = [],
-        futures: (any FutureFactory)? = nil
+        knownDeviations: [String: String] = [:],
+        futures: (any FutureFactory)? = nil,
+        executors: (any ExecutorFactory)? = nil
     ) {
         self.name = name
         self.kind = kind
         self.summary = summary
         self.targets = targets
         self.futures = futures
+        self.executors = executors
+        self.knownDeviations = knownDeviations
         var capabilities = capabilities
         if futures != nil { capabilities.insert(.futures) }
+        if executors != nil { capabilities.insert(.executor) }
         self.capabilities = capabilities
     }
 
@@ -65,12 +119,18 @@ public struct Implementation: Sendable, Identifiable, CustomStringConvertible {
         if let futureSubject = subject as? any FutureSubject.Type {
             futures = SubjectFutureFactory(subject: futureSubject)
         }
+        var executors: (any ExecutorFactory)?
+        if let executorSubject = subject as? any ExecutorSubject.Type {
+            executors = SubjectExecutorFactory(subject: executorSubject)
+        }
         self.init(
             name: subject.name,
             kind: subject.kind,
             summary: subject.summary,
             capabilities: subject.capabilities,
-            futures: futures
+            knownDeviations: subject.knownDeviations,
+            futures: futures,
+            executors: executors
         )
     }
 
@@ -92,6 +152,8 @@ public protocol ConformanceSubject: Sendable {
     static var summary: String { get }
     /// Capabilities beyond those the factories imply. Default: none.
     static var capabilities: Set<Capability> { get }
+    /// Clauses failed on purpose, with the reason. Default: none.
+    static var knownDeviations: [String: String] { get }
 }
 
 extension ConformanceSubject {
@@ -99,6 +161,7 @@ extension ConformanceSubject {
     public static var kind: Implementation.Kind { .external }
     public static var summary: String { "" }
     public static var capabilities: Set<Capability> { [] }
+    public static var knownDeviations: [String: String] { [:] }
 }
 
 /// A subject that makes thread-safe futures (``ConcurrencySpec/ConcurrentFuture``).
@@ -120,5 +183,31 @@ private struct SubjectFutureFactory: FutureFactory {
 
     func makeFuture<Value: Sendable>(of type: Value.Type) -> any ConcurrentFuture<Value> {
         subject.makeFuture(of: type)
+    }
+}
+
+/// A subject that makes executors (``ConcurrencySpec/ConcurrentExecutor``).
+///
+/// ```swift
+/// enum MyPool: ExecutorSubject {
+///     static let capabilities: Set<Capability> = [.threadPool, .ownsWorkerThreads, .workerInitializer]
+///     static func makeExecutor(maxWorkers: Int?, initializer: (@Sendable () throws -> Void)?) throws -> any ConcurrentExecutor {
+///         try MyThreadPool(maxWorkers: maxWorkers, initializer: initializer)
+///     }
+/// }
+/// ```
+public protocol ExecutorSubject: ConformanceSubject {
+    /// Returns a new executor; `maxWorkers` is `nil` for the default.
+    static func makeExecutor(
+        maxWorkers: Int?,
+        initializer: (@Sendable () throws -> Void)?
+    ) throws -> any ConcurrentExecutor
+}
+
+private struct SubjectExecutorFactory: ExecutorFactory {
+    let subject: any ExecutorSubject.Type
+
+    func makeExecutor(maxWorkers: Int?, initializer: (@Sendable () throws -> Void)?) throws -> any ConcurrentExecutor {
+        try subject.makeExecutor(maxWorkers: maxWorkers, initializer: initializer)
     }
 }

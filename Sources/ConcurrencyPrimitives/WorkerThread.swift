@@ -10,14 +10,14 @@ import Darwin
 
 /// A joinable OS thread. Foundation's `Thread` cannot be joined, and a pool
 /// that promises "no thread outlives a joined shutdown" must join.
-struct WorkerThread: @unchecked Sendable {
+package struct WorkerThread: @unchecked Sendable {
     // @unchecked Sendable is safe: pthread_t is an opaque handle that any
     // thread may pass to pthread_join, and each WorkerThread is joined by
     // exactly one caller (the pool hands its list to a single joiner).
-    let handle: pthread_t
+    package let handle: pthread_t
 
     /// Starts a thread running `body`.
-    static func start(name: String, _ body: @escaping @Sendable () -> Void) -> WorkerThread {
+    package static func start(name: String, _ body: @escaping @Sendable () -> Void) -> WorkerThread {
         final class Box {
             let name: String
             let body: @Sendable () -> Void
@@ -48,10 +48,10 @@ struct WorkerThread: @unchecked Sendable {
     }
 
     /// Waits for the thread to exit.
-    func join() {
+    package func join() {
         pthread_join(handle, nil)
     }
 
     /// Whether the calling thread is this thread.
-    var isCurrent: Bool { pthread_equal(handle, pthread_self()) != 0 }
+    package var isCurrent: Bool { pthread_equal(handle, pthread_self()) != 0 }
 }
