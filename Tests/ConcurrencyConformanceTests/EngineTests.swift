@@ -198,4 +198,20 @@ struct ReportTests {
         #expect(report.nonConformingImplementations == ["impostor"])
         #expect(report.markdown().contains("FAILS a MUST clause"))
     }
+
+    @Test func aDocumentedDeviationIsShownButDoesNotFailTheRun() async {
+        let adapter = Implementation(
+            name: "adapter", kind: .adapter,
+            knownDeviations: ["FUT-006": "this engine's cancel() follows asyncio"],
+            futures: FutureDefect.cancelNotIdempotent.implementation.futures
+        )
+        let report = await MatrixRunner.run(
+            implementations: [adapter],
+            definitions: Conformance.catalogue.filter { $0.id == "FUT-006" }
+        )
+        #expect(report.results.first?.outcome == .fail)
+        #expect(report.results.first?.knownDeviation == "this engine's cancel() follows asyncio")
+        #expect(report.nonConformingImplementations.isEmpty)
+        #expect(report.markdown().contains("| FUT-006 | MUST | FAIL† |"))
+    }
 }

@@ -14,12 +14,19 @@ extension ConformanceReport {
         lines.append("| Clause | Level | " + columns.map { "\($0.name) (\($0.kind.rawValue))" }.joined(separator: " | ") + " |")
         lines.append("|---|---|" + String(repeating: "---|", count: columns.count))
         for clause in clauses {
-            let cells = columns.map { cellText(result(implementation: $0.name, clause: clause.id)?.outcome) }
+            let cells = columns.map { column -> String in
+                let cell = result(implementation: column.name, clause: clause.id)
+                return cellText(cell?.outcome) + (cell?.knownDeviation != nil ? "†" : "")
+            }
             lines.append("| \(clause.id) | \(clause.level.rawValue) | " + cells.joined(separator: " | ") + " |")
         }
         lines.append("")
         for implementation in columns {
             lines.append(summaryLine(for: implementation.name))
+        }
+        if results.contains(where: { $0.knownDeviation != nil }) {
+            lines.append("")
+            lines.append("† a known deviation: a real difference of the engine the adapter wraps, explained in CONFORMANCE.md; it does not fail the run.")
         }
 
         let problems = results.filter { result in
@@ -30,7 +37,8 @@ extension ConformanceReport {
             lines.append("## Details")
             lines.append("")
             for problem in problems {
-                lines.append("- **\(problem.implementation)** \(problem.clause) \(problem.outcome.rawValue): \(problem.message)")
+                let known = problem.knownDeviation.map { " Known deviation: \($0)" } ?? ""
+                lines.append("- **\(problem.implementation)** \(problem.clause) \(problem.outcome.rawValue): \(problem.message)\(known)")
             }
         }
 

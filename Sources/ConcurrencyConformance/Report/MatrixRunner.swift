@@ -53,7 +53,9 @@ public enum MatrixRunner {
                 let count = max(definition.variants.count, 1)
                 let cell = zip(jobs[index..<index + count], verdicts[index..<index + count]).map { ($0, $1!) }
                 index += count
-                results.append(aggregate(cell, implementation: implementation.name, clause: definition.id))
+                var result = aggregate(cell, implementation: implementation.name, clause: definition.id)
+                if result.outcome.isFailure { result.knownDeviation = implementation.knownDeviations[definition.id] }
+                results.append(result)
             }
         }
 
