@@ -34,8 +34,10 @@ package struct WorkerThread: @unchecked Sendable {
         #endif
         let status = pthread_create(&handle, nil, { raw in
             let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-            // Foundation sets the OS thread name (truncated to 15 bytes on Linux).
-            Thread.current.name = box.name
+            // Linux keeps 15 bytes of a thread's name, and Foundation drops a
+            // longer name altogether rather than cut it, so cut it here (as
+            // CPython does when it names native threads).
+            Thread.current.name = String(decoding: box.name.utf8.prefix(15), as: UTF8.self)
             box.body()
             return nil
         }, box)
@@ -50,6 +52,14 @@ package struct WorkerThread: @unchecked Sendable {
     /// Waits for the thread to exit.
     package func join() {
         pthread_join(handle, nil)
+    }
+
+    /// Lets the calling thread's resources go when it exits, for a worker
+    /// that nobody will join (a pool shut down without waiting). Without it
+    /// an exited, unjoined thread stays a zombie, which ThreadSanitizer
+    /// rightly reports as a leak.
+    package static func detachCurrent() {
+        pthread_detach(pthread_self())
     }
 
     /// Whether the calling thread is this thread.

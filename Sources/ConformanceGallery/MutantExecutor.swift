@@ -18,7 +18,10 @@ private struct MutantJob: Sendable {
 final class MutantExecutor: ConcurrentExecutor {
     private struct State {
         var queue: [MutantJob] = []
-        var threads: [WorkerThread] = []
+        /// Started threads by index; `nil` once the thread detached itself.
+        var threads: [Int: WorkerThread] = [:]
+        var nextIndex = 0
+        var detachedIndices: Set<Int> = []
         var workerIdentities: Set<ThreadIdentity> = []
         var live = 0
         var running = 0
@@ -115,7 +118,7 @@ final class MutantExecutor: ConcurrentExecutor {
     }
 
     func shutdown(wait: Bool, cancelFutures: Bool) {
-        let (cancelled, alreadyShut, mustJoin) = state.withLock { state -> ([MutantJob], Bool, Bool) in
+        let (cancelled, mustJoin) = state.withLock { state -> ([MutantJob], Bool?) in
             let alreadyShut = state.shutDown
             state.shutDown = true
             var cancelled: [MutantJob] = []
@@ -124,21 +127,42 @@ final class MutantExecutor: ConcurrentExecutor {
                 state.queue = []
             }
             if !wait && defect == .shutdownNoWaitDropsQueue { state.queue = [] }
-            let mustJoin = wait && !state.joinClaimed
-            if mustJoin { state.joinClaimed = true }
-            return (cancelled, alreadyShut, mustJoin)
+            // nil: return without waiting (and without promising to join).
+            if !wait || defect == .shutdownDoesNotWait || defect == .workersOutliveShutdown
+                || (alreadyShut && defect == .secondShutdownReturnsEarly) {
+                return (cancelled, nil)
+            }
+            let mustJoin = !state.joinClaimed
+            state.joinClaimed = true
+            return (cancelled, mustJoin)
         }
         state.broadcast()
         for job in cancelled { job.cancel() }
-        guard wait, defect != .shutdownDoesNotWait else { return }
-        if alreadyShut && defect == .secondShutdownReturnsEarly { return }
-        if defect == .workersOutliveShutdown {
+        if wait && defect == .workersOutliveShutdown {
             state.wait(until: { $0.queue.isEmpty && $0.running == 0 }, deadline: nil) { _, _ in }
             return
         }
+        guard let mustJoin else { return }
         if mustJoin {
-            let threads = state.withLock { $0.threads }
-            for thread in threads where !thread.isCurrent { thread.join() }
+            var index = 0
+            while true {
+                // A handle is stored just after its thread starts; wait for it.
+                let (count, slot, detached) = state.withLock { ($0.nextIndex, $0.threads[index], $0.detachedIndices.contains(index)) }
+                if index >= count { break }
+                if detached {
+                    index += 1
+                } else if let thread = slot {
+                    if thread.isCurrent {
+                        state.withLock { _ = $0.detachedIndices.insert(index) }
+                        WorkerThread.detachCurrent()
+                    } else {
+                        thread.join()
+                    }
+                    index += 1
+                } else {
+                    sched_yield()
+                }
+            }
             state.withLock { $0.joined = true }
             state.broadcast()
         } else {
@@ -198,8 +222,24 @@ final class MutantExecutor: ConcurrentExecutor {
     }
 
     private func startWorker() {
-        let thread = WorkerThread.start(name: "MutantPool") { [self] in runWorker() }
-        state.withLock { $0.threads.append(thread) }
+        let index = state.withLock { state -> Int in
+            defer { state.nextIndex += 1 }
+            return state.nextIndex
+        }
+        let thread = WorkerThread.start(name: "MutantPool") { [self] in
+            runWorker()
+            let detach = state.withLock { state -> Bool in
+                guard !state.joinClaimed else { return false }
+                state.threads[index] = nil
+                state.detachedIndices.insert(index)
+                return true
+            }
+            if detach { WorkerThread.detachCurrent() }
+        }
+        state.withLock { state in
+            // Stored only if the worker has not already exited and detached.
+            if !state.detachedIndices.contains(index) { state.threads[index] = thread }
+        }
     }
 
     private func runWorker() {

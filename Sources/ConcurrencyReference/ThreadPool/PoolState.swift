@@ -3,8 +3,8 @@ import ConcurrencyPrimitives
 /// Everything a ``ThreadPoolExecutor`` guards with its lock.
 struct PoolState {
     var queue = FIFOQueue<any PoolJob>()
-    /// One slot per started worker; `nil` until its thread handle is stored.
-    var threads: [WorkerThread?] = []
+    /// One slot per started worker.
+    var threads: [WorkerSlot] = []
     var shutDown = false
     /// Set by shutdown(cancelFutures: true): jobs not yet started are
     /// cancelled, even those a worker already took in its batch.
@@ -13,4 +13,18 @@ struct PoolState {
     var broken: String?
     /// Whether a shutdown(wait: true) has taken on joining the workers.
     var joinClaimed = false
+}
+
+/// A worker thread as the pool knows it.
+enum WorkerSlot {
+    /// Reserved by submit; the thread handle is not stored yet.
+    case starting
+    /// Running or exited, and joinable.
+    case started(WorkerThread)
+    /// Exited with nobody to join it; it detached itself.
+    case detached
+
+    var thread: WorkerThread? {
+        if case .started(let thread) = self { thread } else { nil }
+    }
 }

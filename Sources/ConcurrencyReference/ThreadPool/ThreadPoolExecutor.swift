@@ -46,6 +46,9 @@ public final class ThreadPoolExecutor: ConcurrentExecutor, CustomStringConvertib
     /// submit-then-wait loop reuses one worker, while a burst of submits
     /// starts up to maxWorkers threads (a fresh thread holds no token).
     private let idleTokens = Atomic<Int>(0)
+    /// Set by shutdown, read by spinning workers so they park (and exit)
+    /// at once instead of finishing their spin.
+    private let stopping = Atomic<Bool>(false)
     /// Opens once the workers have been joined, for concurrent shutdowns.
     private let joined = ConditionLock(false)
 
@@ -100,7 +103,7 @@ public final class ThreadPoolExecutor: ConcurrentExecutor, CustomStringConvertib
         if !takeIdleToken() {
             let index: Int? = state.withLock { state in
                 guard state.threads.count < maxWorkers, !state.shutDown else { return nil }
-                state.threads.append(nil)
+                state.threads.append(.starting)
                 return state.threads.count - 1
             }
             if let index { startWorker(index: index) }
@@ -111,6 +114,7 @@ public final class ThreadPoolExecutor: ConcurrentExecutor, CustomStringConvertib
     }
 
     public func shutdown(wait: Bool, cancelFutures: Bool) {
+        stopping.store(true, ordering: .releasing)
         let (cancelled, mustJoin) = state.withLock { state -> ([any PoolJob], Bool) in
             state.shutDown = true
             var cancelled: [any PoolJob] = []
@@ -155,14 +159,24 @@ public final class ThreadPoolExecutor: ConcurrentExecutor, CustomStringConvertib
     }
 
     private var isWorkerThread: Bool {
-        state.withLock { $0.threads.contains { $0?.isCurrent == true } }
+        state.withLock { $0.threads.contains { $0.thread?.isCurrent == true } }
     }
 
     private func startWorker(index: Int) {
         let thread = WorkerThread.start(name: "\(namePrefix)_\(index)") { [self] in
             runWorker()
+            // Nobody has promised to join this thread: let it go on exit.
+            let detach = state.withLock { state -> Bool in
+                guard !state.joinClaimed else { return false }
+                state.threads[index] = .detached
+                return true
+            }
+            if detach { WorkerThread.detachCurrent() }
         }
-        state.withLock { $0.threads[index] = thread }
+        state.withLock { state in
+            // The worker may already have exited and detached itself.
+            if case .starting = state.threads[index] { state.threads[index] = .started(thread) }
+        }
     }
 
     /// Joins every worker; called by exactly one shutdown. A worker that
@@ -172,16 +186,28 @@ public final class ThreadPoolExecutor: ConcurrentExecutor, CustomStringConvertib
         while true {
             // Workers are started outside the lock: a slot may still be
             // waiting for its handle.
-            let slot: (count: Int, thread: WorkerThread?) = state.withLock { state -> (count: Int, thread: WorkerThread?) in
-                (state.threads.count, next < state.threads.count ? state.threads[next] : nil)
+            let slot: WorkerSlot? = state.withLock { state in
+                next < state.threads.count ? state.threads[next] : nil
             }
-            if next >= slot.count { return }
-            guard let thread = slot.thread else {
+            switch slot {
+            case nil:
+                return
+            case .starting?:
                 sched_yield()
-                continue
+            case .detached?:
+                next += 1
+            case .started(let thread)?:
+                if thread.isCurrent {
+                    // A worker shutting down its own pool cannot join itself;
+                    // it will exit once its job returns, so it lets itself go.
+                    let index = next
+                    state.withLock { $0.threads[index] = .detached }
+                    WorkerThread.detachCurrent()
+                } else {
+                    thread.join()
+                }
+                next += 1
             }
-            if !thread.isCurrent { thread.join() }
-            next += 1
         }
     }
 
@@ -210,10 +236,13 @@ public final class ThreadPoolExecutor: ConcurrentExecutor, CustomStringConvertib
     /// Waits for work; `nil` when the worker should exit.
     private func nextBatch() -> [any PoolJob]? {
         // Spin briefly before parking: a job that arrives within a few
-        // microseconds is picked up without paying for a wake-up.
-        for _ in 0..<64 where queuedCount.load(ordering: .acquiring) == 0 {
-            sched_yield()
-        }
+        // microseconds is picked up without paying for a wake-up. The spin
+        // is bounded by time, not by yields (a yield to a busy neighbour on
+        // the same core can cost a whole time slice), and ends at shutdown.
+        let spinUntil = MonotonicInstant.after(.microseconds(20))
+        while queuedCount.load(ordering: .acquiring) == 0
+            && !stopping.load(ordering: .relaxed)
+            && MonotonicInstant.now < spinUntil {}
         let workers = maxWorkers
         return state.wait(
             until: { !$0.queue.isEmpty || $0.shutDown || $0.broken != nil },
