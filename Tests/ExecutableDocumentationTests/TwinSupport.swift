@@ -1,0 +1,110 @@
+import ConcurrencyConformance
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What the seed twins share: seed seconds as kit time units, Python's
+/// `time.sleep`, and a way to run a blocking twin without occupying one of the
+/// cooperative pool's few threads.
+enum Twin {
+    /// One seed second: one kit time unit (50 ms × `CONFORMANCE_TIME_SCALE`).
+    static var unit: Duration { Timing.current.unit }
+
+    /// `seconds` seed seconds as real time.
+    static func seconds(_ seconds: Double) -> Duration { Timing.current.units(seconds) }
+
+    /// Python's `time.sleep(seconds)`, in seed seconds (kit units).
+    static func sleep(seconds: Double) { sleep(for: Self.seconds(seconds)) }
+
+    /// Blocks the calling thread for at least `duration` as the test's clock
+    /// measures it: a hard lower bound, so the twins can assert `≥` on it.
+    static func sleep(for duration: Duration) {
+        let clock = ContinuousClock()
+        let deadline = clock.now + duration
+        while true {
+            let left = deadline - clock.now
+            guard left > .zero else { return }
+            let (seconds, attoseconds) = left.components
+            var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000) + 1)
+            if request.tv_nsec >= 1_000_000_000 {
+                request.tv_sec += 1
+                request.tv_nsec -= 1_000_000_000
+            }
+            nanosleep(&request, nil)
+        }
+    }
+
+    /// Runs a twin whose outcome depends on real time, alone with respect to
+    /// the kit's own timed checks, on a thread of its own.
+    ///
+    /// The 2-core machine the suites run on has a cooperative pool of two
+    /// threads: a twin that blocks one of them for seconds would slow every
+    /// other test in the process, so the blocking body gets its own thread,
+    /// as the kit's blocking checks do.
+    static func timed<Result: Sendable>(
+        budget units: Double = 100,
+        _ body: @escaping @Sendable () throws -> Result
+    ) async throws -> Result {
+        try await Conformance.withExclusiveTiming {
+            await onOwnThread(budget: units, body)
+        }.get()
+    }
+
+    /// Runs a blocking body that does not measure time on a thread of its own.
+    static func blocking<Result: Sendable>(
+        budget units: Double = 100,
+        _ body: @escaping @Sendable () throws -> Result
+    ) async throws -> Result {
+        try await onOwnThread(budget: units, body).get()
+    }
+
+    /// Runs `body` on a new thread; a watchdog gives up on it after `units`
+    /// kit units so that a deadlocked twin fails instead of hanging the run.
+    private static func onOwnThread<Result: Sendable>(
+        budget units: Double,
+        _ body: @escaping @Sendable () throws -> Result
+    ) async -> Swift.Result<Result, any Error> {
+        let budget = seconds(units)
+        let pending = Locked<CheckedContinuation<Swift.Result<Result, any Error>, Never>?>(nil)
+        return await withCheckedContinuation { continuation in
+            pending.withLock { $0 = continuation }
+            let finish: @Sendable (Swift.Result<Result, any Error>) -> Void = { outcome in
+                pending.withLock { $0.take() }?.resume(returning: outcome)
+            }
+            let thread = Thread { finish(Swift.Result { try body() }) }
+            thread.name = "seed twin"
+            thread.start()
+            let nanoseconds = budget.components.seconds * 1_000_000_000
+                + budget.components.attoseconds / 1_000_000_000
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) {
+                finish(.failure(WatchdogExpired(budget: budget)))
+            }
+        }
+    }
+}
+
+/// A twin did not finish within its watchdog budget: most likely a deadlock.
+struct WatchdogExpired: Error, CustomStringConvertible {
+    let budget: Duration
+    var description: String { "the twin did not finish within \(budget); abandoned (deadlock?)" }
+}
+
+/// Something a twin expected to happen did not happen in time.
+struct TwinTimeout: Error, CustomStringConvertible {
+    let what: String
+    var description: String { "timed out waiting for \(what)" }
+}
+
+extension Latch {
+    /// Waits for the latch, failing the twin instead of hanging if it never
+    /// opens.
+    func waitOpen(_ what: String, units: Double = 40) throws {
+        guard wait(timeout: Twin.seconds(units)) else { throw TwinTimeout(what: what) }
+    }
+}
