@@ -147,7 +147,13 @@ final class MutantExecutor: ConcurrentExecutor {
             var index = 0
             while true {
                 // A handle is stored just after its thread starts; wait for it.
-                let (count, slot, detached) = state.withLock { ($0.nextIndex, $0.threads[index], $0.detachedIndices.contains(index)) }
+                let (count, slot, detached) = state.withLock { state in
+                    // Marked in the same critical section as the last check,
+                    // so a worker started later (acceptsAfterShutdown) knows
+                    // nobody will join it.
+                    if index >= state.nextIndex { state.joined = true }
+                    return (state.nextIndex, state.threads[index], state.detachedIndices.contains(index))
+                }
                 if index >= count { break }
                 if detached {
                     index += 1
@@ -163,7 +169,6 @@ final class MutantExecutor: ConcurrentExecutor {
                     sched_yield()
                 }
             }
-            state.withLock { $0.joined = true }
             state.broadcast()
         } else {
             state.wait(until: { $0.joined }, deadline: nil) { _, _ in }
@@ -229,7 +234,7 @@ final class MutantExecutor: ConcurrentExecutor {
         let thread = WorkerThread.start(name: "MutantPool") { [self] in
             runWorker()
             let detach = state.withLock { state -> Bool in
-                guard !state.joinClaimed else { return false }
+                guard !state.joinClaimed || state.joined else { return false }
                 state.threads[index] = nil
                 state.detachedIndices.insert(index)
                 return true

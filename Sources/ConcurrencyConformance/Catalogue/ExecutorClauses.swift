@@ -11,6 +11,31 @@ extension CheckContext {
         }
     }
 
+    /// A one-worker pool whose worker is held by a first job until
+    /// `release` opens: calls submitted meanwhile stay queued, the only
+    /// state in which cancel() can stop them.
+    struct HeldPool {
+        let pool: any ConcurrentExecutor
+        /// Opens once the holding job runs.
+        let started: Latch
+        /// Lets the holding job finish (it returns 0).
+        let release: Latch
+        let holder: any ConcurrentFuture<Int>
+    }
+
+    func makeHeldPool() throws -> HeldPool {
+        let pool = try makeExecutor(maxWorkers: 1)
+        let started = Latch(count: 1)
+        let release = Latch(count: 1)
+        let patience = self.patience
+        let holder = try pool.submit { () -> Int in
+            started.arrive()
+            release.wait(timeout: patience)
+            return 0
+        }
+        return HeldPool(pool: pool, started: started, release: release, holder: holder)
+    }
+
     /// Submits `job` and waits (with patience) for its value; `nil` when the
     /// submit or the job failed or it did not finish in time.
     func run<Value: Sendable>(on pool: any ConcurrentExecutor, _ job: @escaping @Sendable () throws -> Value) -> Value? {
@@ -260,16 +285,10 @@ enum ExecutorClauses {
         hint: "Look at when the future is marked running: when the job starts, not when it is submitted.",
         requires: [.executor],
         check: .blocking { ctx in
-            let pool = try ctx.makeExecutor(maxWorkers: 1)
-            let started = Latch(count: 1)
-            let release = Latch(count: 1)
-            let first = try pool.submit { () -> Int in
-                started.arrive()
-                release.wait(timeout: ctx.patience)
-                return 0
-            }
+            let held = try ctx.makeHeldPool()
+            let (pool, first, release) = (held.pool, held.holder, held.release)
             let queued = try (1...3).map { try pool.submit(ctx.sleeper(0, $0)) }
-            ctx.expect(started.wait(timeout: ctx.patience), "the first job never started")
+            ctx.expect(held.started.wait(timeout: ctx.patience), "the first job never started")
             ctx.expect(first.isRunning && !first.isDone && first.state == .running, "the running call's future is \(first.state)")
             for (index, future) in queued.enumerated() {
                 ctx.expect(!future.isRunning && !future.isDone && future.state == .pending, "queued call \(index + 1) is \(future.state), not PENDING")
@@ -288,17 +307,11 @@ enum ExecutorClauses {
         hint: "Look at the worker: before running a job it must ask the future (setRunningOrNotifyCancel) and skip a cancelled one.",
         requires: [.executor],
         check: .blocking { ctx in
-            let pool = try ctx.makeExecutor(maxWorkers: 1)
-            let started = Latch(count: 1)
-            let release = Latch(count: 1)
+            let held = try ctx.makeHeldPool()
+            let (pool, running, release) = (held.pool, held.holder, held.release)
             let log = Locked<[Int]>([])
-            let running = try pool.submit { () -> Int in
-                started.arrive()
-                release.wait(timeout: ctx.patience)
-                return 0
-            }
             let queued = try (1...4).map { index in try pool.submit { () -> Int in log.withLock { $0.append(index) }; return index } }
-            started.wait(timeout: ctx.patience)
+            held.started.wait(timeout: ctx.patience)
             ctx.expect(queued[1].cancel(), "cancel() on a queued call returned false")
             ctx.expect(!running.cancel(), "cancel() on the running call returned true")
             release.arrive()
@@ -363,15 +376,9 @@ enum ExecutorClauses {
         hint: "Look at shutdown with cancelFutures: it must cancel the queue, including work a worker took but has not started.",
         requires: [.executor], timing: .realTime,
         check: .blocking { ctx in
-            let pool = try ctx.makeExecutor(maxWorkers: 1)
-            let started = Latch(count: 1)
-            let release = Latch(count: 1)
+            let held = try ctx.makeHeldPool()
+            let (pool, running, release) = (held.pool, held.holder, held.release)
             let log = Locked<[Int]>([])
-            let running = try pool.submit { () -> Int in
-                started.arrive()
-                release.wait(timeout: ctx.patience)
-                return 0
-            }
             let pause = ctx.units(2)
             let queued = try (1...4).map { index in
                 try pool.submit { () -> Int in
@@ -380,7 +387,7 @@ enum ExecutorClauses {
                     return index
                 }
             }
-            started.wait(timeout: ctx.patience)
+            held.started.wait(timeout: ctx.patience)
             let delay = ctx.units(1)
             ctx.spawn("releaser") {
                 Thread.sleep(forTimeInterval: delay.seconds)
@@ -631,13 +638,9 @@ enum ExecutorClauses {
         hint: "Look at the queue discipline: append at the back, take from the front.",
         requires: [.executor],
         check: .blocking { ctx in
-            let pool = try ctx.makeExecutor(maxWorkers: 1)
-            let release = Latch(count: 1)
+            let held = try ctx.makeHeldPool()
+            let (pool, release) = (held.pool, held.release)
             let log = Locked<[Int]>([])
-            _ = try pool.submit { () -> Int in
-                release.wait(timeout: ctx.patience)
-                return 0
-            }
             for index in 1...8 {
                 _ = try pool.submit { () -> Int in log.withLock { $0.append(index) }; return index }
             }

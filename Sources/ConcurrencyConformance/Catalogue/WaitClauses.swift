@@ -150,12 +150,8 @@ enum WaitClauses {
         hint: "Look for a wait that cancels what it returns as not done.",
         requires: [.executor],
         check: .blocking { ctx in
-            let pool = try ctx.makeExecutor(maxWorkers: 1)
-            let release = Latch(count: 1)
-            let blocker = try pool.submit { () -> Int in
-                release.wait(timeout: ctx.patience)
-                return 0
-            }
+            let held = try ctx.makeHeldPool()
+            let (pool, blocker, release) = (held.pool, held.holder, held.release)
             let queued = try pool.submit { 1 }
             let split = ctx.wait([blocker, queued], timeout: ctx.units(1))
             release.arrive()
@@ -174,12 +170,8 @@ enum WaitClauses {
         hint: "Look at how wait decides a future is done: cancelled counts.",
         requires: [.executor], timing: .realTime,
         check: .blocking { ctx in
-            let pool = try ctx.makeExecutor(maxWorkers: 1)
-            let release = Latch(count: 1)
-            _ = try pool.submit { () -> Int in
-                release.wait(timeout: ctx.patience)
-                return 0
-            }
+            let held = try ctx.makeHeldPool()
+            let (pool, release) = (held.pool, held.release)
             let queued = try pool.submit { 1 }
             ctx.expect(queued.cancel(), "cancel() on a queued future returned false")
             let (split, elapsed) = ctx.measure { ctx.wait([queued], timeout: ctx.units(10)) }
@@ -273,12 +265,8 @@ enum WaitClauses {
         hint: "Look at how asCompleted decides a future is done: cancelled counts.",
         requires: [.executor],
         check: .blocking { ctx in
-            let pool = try ctx.makeExecutor(maxWorkers: 1)
-            let release = Latch(count: 1)
-            _ = try pool.submit { () -> Int in
-                release.wait(timeout: ctx.patience)
-                return 0
-            }
+            let held = try ctx.makeHeldPool()
+            let (pool, release) = (held.pool, held.release)
             let queued = try pool.submit { 1 }
             queued.cancel()
             let iterator = ctx.asCompleted([queued], timeout: ctx.units(10))
