@@ -10,7 +10,7 @@ public enum ExecutorDefect: String, CaseIterable, Sendable {
     case runsCancelledJobs, shutdownDoesNotWait, workersOutliveShutdown, shutdownNoWaitDropsQueue
     case cancelFuturesIgnored, acceptsAfterShutdown, shutdownCancelsQueued, runsNestedInline
     case jobErrorKillsWorker, dropsJobsUnderContention, secondShutdownReturnsEarly, lostWakeupParkedWorker
-    case lifoQueue, submitFromWorkerRejected, freshThreadPerJob
+    case lifoQueue, submitFromWorkerRejected, freshThreadPerJob, workersCappedAtCores
     case mapCompletionOrder, mapLazy, mapSequential, mapContinuesAfterError, mapTimeoutPerItem
     case mapDropsLast, mapChunkDropsRemainder, mapCloseNoCancel, mapTimeoutKeepsGoing
     case waitReturnsEarly, waitIgnoresTimeout, waitFirstCompletedWaitsAll, waitFirstExceptionIgnoresErrors
@@ -46,6 +46,7 @@ public enum ExecutorDefect: String, CaseIterable, Sendable {
         case .lifoQueue: "the queue is last in, first out"
         case .submitFromWorkerRejected: "a submit from one of the pool's own workers is refused"
         case .freshThreadPerJob: "every job runs on a new thread, which exits after it"
+        case .workersCappedAtCores: "the pool never runs more calls at once than there are cores, whatever maxWorkers says"
         case .mapCompletionOrder: "map yields results in completion order"
         case .mapLazy: "map submits each call only when its result is read"
         case .mapSequential: "map chains its calls, each waiting for the previous one"
@@ -88,7 +89,7 @@ public enum ExecutorDefect: String, CaseIterable, Sendable {
         case .runningOnSubmit: ["EXE-011"]
         case .runsCancelledJobs: ["EXE-012"]
         case .shutdownDoesNotWait: ["EXE-013", "EXE-017", "EXE-018"]
-        case .workersOutliveShutdown: ["EXE-013"]
+        case .workersOutliveShutdown: ["EXE-029"]
         case .shutdownNoWaitDropsQueue: ["EXE-014"]
         case .cancelFuturesIgnored: ["EXE-015"]
         case .acceptsAfterShutdown: ["EXE-016"]
@@ -101,6 +102,7 @@ public enum ExecutorDefect: String, CaseIterable, Sendable {
         case .lifoQueue: ["EXE-026"]
         case .submitFromWorkerRejected: ["EXE-027"]
         case .freshThreadPerJob: ["TLS-002", "TLS-003"]
+        case .workersCappedAtCores: ["EXE-028"]
         case .mapCompletionOrder: ["MAP-001"]
         case .mapLazy: ["MAP-002"]
         case .mapSequential: ["MAP-003"]

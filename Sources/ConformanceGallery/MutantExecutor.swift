@@ -188,6 +188,8 @@ final class MutantExecutor: ConcurrentExecutor {
         case .unboundedWorkers?: start = true
         case .singleWorker?: start = state.live == 0
         case .noIdleReuse?, .freshThreadPerJob?: start = state.live < maxWorkers
+        case .workersCappedAtCores?:
+            start = state.live < min(maxWorkers, ProcessInfo.processInfo.activeProcessorCount)
         default:
             if state.idleTokens > 0 {
                 state.idleTokens -= 1

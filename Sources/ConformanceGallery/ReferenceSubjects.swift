@@ -28,8 +28,14 @@ public enum Gallery {
     /// The reference implementation.
     public static let reference = Implementation(ReferenceImplementation.self)
 
+    /// Engines the package did not write, made to conform with thin glue.
+    public static let adapters: [Implementation] = [
+        Implementation(DispatchQueueAdapter.self),
+        Implementation(OperationQueueAdapter.self),
+    ]
+
     /// Implementations that are not mutants: the columns of the matrix.
-    public static let implementations: [Implementation] = [reference]
+    public static let implementations: [Implementation] = [reference] + adapters
 
     /// The mutant gallery: one implementation per defect that the kit can
     /// observe on this platform.

@@ -45,24 +45,6 @@ extension CheckContext {
         return value
     }
 
-    /// Records a failure for every worker thread still alive 2 units after
-    /// the call that should have joined it, where the platform lets the kit
-    /// tell (Linux) and the implementation owns its threads.
-    ///
-    /// The grace period is not slack for the implementation: the kernel
-    /// removes a thread's entry a moment after pthread_join has returned,
-    /// so even a joined thread can be seen for a few microseconds.
-    func expectExited(_ workers: [OSThreadID], _ what: String, fileID: String = #fileID, line: Int = #line) {
-        guard implementation.capabilities.contains(.ownsWorkerThreads) else { return }
-        let clock = ContinuousClock()
-        let giveUp = clock.now + units(2)
-        var alive = Set(workers).filter(\.isAlive)
-        while !alive.isEmpty && clock.now < giveUp {
-            Thread.sleep(forTimeInterval: 0.001)
-            alive = alive.filter(\.isAlive)
-        }
-        expect(alive.isEmpty, "\(what): worker threads \(alive.sorted { $0.description < $1.description }) are still alive", fileID: fileID, line: line)
-    }
 }
 
 /// The EXE group: the executor contract and the thread pool.
@@ -70,6 +52,7 @@ enum ExecutorClauses {
     static let all: [ClauseDefinition] = [
         exe001, exe003, exe004, exe005, exe006, exe007, exe008, exe009, exe010, exe011, exe012, exe013,
         exe014, exe015, exe016, exe017, exe018, exe019, exe021, exe022, exe023, exe024, exe025, exe026, exe027,
+        exe028, exe029,
     ]
 
     static let exe001 = ClauseDefinition(
@@ -324,28 +307,21 @@ enum ExecutorClauses {
 
     static let exe013 = ClauseDefinition(
         id: "EXE-013", contract: .executor, level: .must,
-        statement: "shutdown(wait: true) returns only after every call that was not cancelled has finished and every worker thread has exited.",
+        statement: "shutdown(wait: true) returns only after every call that was not cancelled has finished.",
         source: "CF-DOC Executor.shutdown",
-        method: "Submit a 2-unit job that records its kernel thread ID, shut down with wait, then check the future and whether the thread still exists (Linux).",
-        timingRule: "shutdown returns ≥ 2 units after the submit; the worker thread is gone within 2 units of its return",
-        hint: "Look at shutdown(wait: true): it must wait for the queue to drain and join the worker threads.",
+        method: "Submit a 2-unit job, shut down with wait, then check the future.",
+        timingRule: "shutdown returns ≥ 2 units after the submit",
+        hint: "Look at shutdown(wait: true): it must wait for the queue to drain and the running calls to end.",
         requires: [.executor], timing: .realTime,
         check: .blocking { ctx in
             let pool = try ctx.makeExecutor(maxWorkers: 2)
-            let workers = Locked<[OSThreadID]>([])
-            let pause = ctx.units(2)
             let (future, elapsed) = try ctx.measure { () -> any ConcurrentFuture<Int> in
-                let future = try pool.submit { () -> Int in
-                    if let id = OSThreadID.current { workers.withLock { $0.append(id) } }
-                    Thread.sleep(forTimeInterval: pause.seconds)
-                    return 1
-                }
+                let future = try pool.submit(ctx.sleeper(2, 1))
                 pool.shutdown(wait: true)
                 return future
             }
             ctx.expect(future.state == .finished, "after shutdown(wait: true) the call is \(future.state), not FINISHED")
-            ctx.expectAtLeast(elapsed, pause, "submit then shutdown(wait: true)")
-            ctx.expectExited(workers.value, "after shutdown(wait: true)")
+            ctx.expectAtLeast(elapsed, ctx.units(2), "submit then shutdown(wait: true)")
         }
     )
 
@@ -422,33 +398,26 @@ enum ExecutorClauses {
 
     static let exe017 = ClauseDefinition(
         id: "EXE-017", contract: .executor, level: .must,
-        statement: "Leaving the scoped form (withExecutor) performs shutdown(wait: true): the body runs without waiting, and the exit blocks until the submitted work has finished and the workers have exited.",
+        statement: "Leaving the scoped form (withExecutor) performs shutdown(wait: true): the body runs without waiting, and the exit blocks until the submitted work has finished.",
         source: "SEED §concurrent.futures ('using a context manager … automatically joins'); CF-DOC",
-        method: "The seed's wait_for example: inside withExecutor submit a 3-unit job and take the time; take it again after the block; check the future and whether the worker thread still exists (Linux).",
-        timingRule: "inside the block < 1 unit; after it ≥ 3 units and < 6 units; the worker thread is gone within 2 units",
+        method: "The seed's wait_for example: inside withExecutor submit a 3-unit job and take the time; take it again after the block; check the future.",
+        timingRule: "inside the block < 1 unit; after it ≥ 3 units and < 6 units",
         hint: "Look at shutdown(wait: true), which the scoped form calls on exit.",
         requires: [.executor], timing: .realTime,
         check: .blocking { ctx in
             let clock = ContinuousClock()
             let start = clock.now
-            let workers = Locked<[OSThreadID]>([])
-            let pause = ctx.units(3)
             var inside = Duration.zero
             let future = try withExecutor(try ctx.makeExecutor(maxWorkers: 2)) { pool in
-                let future = try pool.submit { () -> Int in
-                    if let id = OSThreadID.current { workers.withLock { $0.append(id) } }
-                    Thread.sleep(forTimeInterval: pause.seconds)
-                    return 3
-                }
+                let future = try pool.submit(ctx.sleeper(3, 3))
                 inside = clock.now - start
                 return future
             }
             let after = clock.now - start
             ctx.expectBelow(inside, ctx.units(1), "the body of the scoped form")
-            ctx.expectAtLeast(after, pause, "leaving the scoped form")
+            ctx.expectAtLeast(after, ctx.units(3), "leaving the scoped form")
             ctx.expectBelow(after, ctx.units(6), "leaving the scoped form")
             ctx.expect(future.state == .finished, "after the scoped form the job is \(future.state)")
-            ctx.expectExited(workers.value, "after the scoped form")
         }
     )
 
@@ -664,6 +633,68 @@ enum ExecutorClauses {
             }
             let value = ctx.expectNoThrow("the outer job") { try outer.result(timeout: ctx.patience) }
             ctx.expect(value == 21, "the outer job returned \(String(describing: value)), not 21")
+        }
+    )
+
+    static let exe028 = ClauseDefinition(
+        id: "EXE-028", contract: .executor, level: .must,
+        statement: "maxWorkers blocking calls run at once even when maxWorkers exceeds the number of cores.",
+        source: "CF-DOC ThreadPoolExecutor (threads for I/O-bound work; the default exceeds the core count)",
+        method: "With n = cores + 2, submit n 2-unit sleeps to a pool of n workers and time them all.",
+        timingRule: "≥ 2 units and < 3 units (a pool that runs only as many calls as there are cores needs ≥ 4)",
+        hint: "Look for a pool that sizes itself by the core count, or an engine that lends fewer threads than asked.",
+        requires: [.executor], timing: .realTime,
+        check: .blocking { ctx in
+            let count = ProcessInfo.processInfo.activeProcessorCount + 2
+            let pool = try ctx.makeExecutor(maxWorkers: count)
+            let (values, elapsed) = try ctx.measure {
+                let futures = try (0..<count).map { try pool.submit(ctx.sleeper(2, $0)) }
+                return futures.map { try? $0.result(timeout: ctx.patience) }
+            }
+            ctx.expect(values == (0..<count).map(Optional.some), "the results were \(values)")
+            ctx.expectAtLeast(elapsed, ctx.units(2), "\(count) 2-unit calls")
+            ctx.expectBelow(elapsed, ctx.units(3), "\(count) 2-unit calls on \(count) workers")
+        }
+    )
+
+    static let exe029 = ClauseDefinition(
+        id: "EXE-029", contract: .executor, level: .must,
+        statement: "An executor that starts its own worker threads has joined them when shutdown(wait: true) returns: none outlives it.",
+        source: "CF-DOC Executor.shutdown ('the executor … will be freed'); SEED ('automatically joins')",
+        method: "Jobs on 3 workers record their kernel thread IDs; after shutdown(wait: true), and after leaving the scoped form, every one must be gone from the kernel's thread list (Linux; elsewhere a visible skip).",
+        timingRule: "every thread is gone within 2 units of shutdown's return (the kernel lists a joined thread for a moment after pthread_join)",
+        hint: "Look at shutdown(wait: true): it must join its threads, not just wait for the queue.",
+        requires: [.executor, .ownsWorkerThreads], timing: .realTime,
+        check: .blocking { ctx in
+            guard OSThreadID.current != nil else {
+                try ctx.skip("this platform does not list a process's threads, so a thread's exit cannot be observed")
+            }
+            func workers(_ pool: any ConcurrentExecutor) throws -> [OSThreadID] {
+                let pause = ctx.units(0.5)
+                let futures = try (0..<6).map { _ in
+                    try pool.submit { () -> OSThreadID? in
+                        Thread.sleep(forTimeInterval: pause.seconds)
+                        return OSThreadID.current
+                    }
+                }
+                return futures.compactMap { try? $0.result(timeout: ctx.patience) ?? nil }
+            }
+            func expectGone(_ threads: [OSThreadID], _ what: String) {
+                let clock = ContinuousClock()
+                let giveUp = clock.now + ctx.units(2)
+                var alive = Set(threads).filter(\.isAlive)
+                while !alive.isEmpty && clock.now < giveUp {
+                    Thread.sleep(forTimeInterval: 0.001)
+                    alive = alive.filter(\.isAlive)
+                }
+                ctx.expect(alive.isEmpty, "\(what): \(alive.count) of \(Set(threads).count) worker threads are still alive")
+            }
+            let pool = try ctx.makeExecutor(maxWorkers: 3)
+            let threads = try workers(pool)
+            pool.shutdown(wait: true)
+            expectGone(threads, "after shutdown(wait: true)")
+            let scoped = try withExecutor(try ctx.makeExecutor(maxWorkers: 3)) { try workers($0) }
+            expectGone(scoped, "after the scoped form")
         }
     )
 }

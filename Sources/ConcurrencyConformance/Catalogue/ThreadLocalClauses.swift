@@ -54,9 +54,9 @@ enum ThreadLocalClauses {
         id: "TLS-004", contract: .executor, level: .must,
         statement: "Workers running at the same moment each see their own thread-local value.",
         source: "THR threading.local",
-        method: "Three workers: three jobs each store their index, meet at a latch (which only opens if all three run at once), then read the slot back.",
+        method: "Three workers: three jobs each store their index, meet at a latch (which only opens if all three run at once; it waits up to 60 units), then read the slot back.",
         hint: "Look for jobs that share a thread, or a pool that does not run maxWorkers jobs at once.",
-        requires: [.executor, .threadPool],
+        requires: [.executor, .threadPool], budgetUnits: 150,
         check: .blocking { ctx in
             let slot = KitThreadLocal()
             let meeting = Latch(count: 3)
@@ -65,12 +65,14 @@ enum ThreadLocalClauses {
                 try pool.submit { () -> (Bool, Int?) in
                     slot.value = index
                     meeting.arrive()
-                    let met = meeting.wait(timeout: ctx.patience)
+                    // Generous: an engine that lends threads from a shared
+                    // pool may take a while to lend the third one.
+                    let met = meeting.wait(timeout: ctx.patience * 3)
                     return (met, slot.value)
                 }
             }
             for (index, future) in futures.enumerated() {
-                let (met, value) = (try? future.result(timeout: ctx.patience * 2)) ?? (false, nil)
+                let (met, value) = (try? future.result(timeout: ctx.patience * 4)) ?? (false, nil)
                 ctx.expect(met, "job \(index) never met the others: the three jobs did not run at once")
                 ctx.expect(value == index, "job \(index) read \(String(describing: value)) from its slot")
             }
@@ -79,22 +81,18 @@ enum ThreadLocalClauses {
 
     static let tls005 = ClauseDefinition(
         id: "TLS-005", contract: .executor, level: .must,
-        statement: "A new executor's workers start with empty thread-local slots: nothing leaks from the submitting thread or from another executor.",
+        statement: "A worker never sees a thread-local value set by the thread that submitted the job: jobs do not run on the submitting thread.",
         source: "THR threading.local",
-        method: "The check's thread stores a value; a job on a new executor reads the slot; a job on a first executor stores a value and a job on a second executor reads the slot.",
-        hint: "Look for jobs that run on the submitting thread or on another executor's threads.",
+        method: "The check's thread stores a value in a thread-local slot; a job on a new executor reads the slot.",
+        hint: "Look for a submit that runs the job on the calling thread.",
         requires: [.executor, .threadPool],
         check: .blocking { ctx in
             let slot = KitThreadLocal()
             slot.value = 99
-            let first = try ctx.makeExecutor(maxWorkers: 1)
-            let seen: Int?? = ctx.run(on: first) { slot.value }
+            defer { slot.value = nil }
+            let pool = try ctx.makeExecutor(maxWorkers: 1)
+            let seen: Int?? = ctx.run(on: pool) { slot.value }
             ctx.expect(seen == .some(nil), "a worker saw \(String(describing: seen)) in a slot only the submitting thread had set")
-            _ = ctx.run(on: first) { slot.value = 7 }
-            let second = try ctx.makeExecutor(maxWorkers: 1)
-            let other: Int?? = ctx.run(on: second) { slot.value }
-            ctx.expect(other == .some(nil), "a new executor's worker saw \(String(describing: other)) set by another executor's worker")
-            slot.value = nil
         }
     )
 }

@@ -30,15 +30,33 @@ extension ConformanceReport {
         }
 
         let problems = results.filter { result in
-            result.outcome != .pass && columns.contains { $0.name == result.implementation }
+            result.outcome.isFailure && columns.contains { $0.name == result.implementation }
         }
-        if !problems.isEmpty {
+        let skips = results.filter { result in
+            result.outcome == .skip && columns.contains { $0.name == result.implementation }
+        }
+        if !problems.isEmpty || !skips.isEmpty {
             lines.append("")
             lines.append("## Details")
             lines.append("")
             for problem in problems {
                 let known = problem.knownDeviation.map { " Known deviation: \($0)" } ?? ""
                 lines.append("- **\(problem.implementation)** \(problem.clause) \(problem.outcome.rawValue): \(problem.message)\(known)")
+            }
+            for implementation in columns {
+                // One line per reason: a missing capability skips a whole group.
+                var reasons: [String: [String]] = [:]
+                for skip in skips where skip.implementation == implementation.name {
+                    // Drop the "[variant] " prefix, so variants of one clause share a reason.
+                    let reason = skip.message.hasPrefix("[")
+                        ? String(skip.message.drop { $0 != "]" }.dropFirst(2))
+                        : skip.message
+                    reasons[reason, default: []].append(skip.clause)
+                }
+                for (reason, clauses) in reasons.sorted(by: { $0.key < $1.key }) {
+                    let named = clauses.count <= 6 ? clauses.joined(separator: ", ") : "\(clauses.first!) … \(clauses.last!)"
+                    lines.append("- **\(implementation.name)** skips \(clauses.count) clause(s) (\(named)): \(reason)")
+                }
             }
         }
 

@@ -17,6 +17,8 @@ public struct ConformanceReport: Codable, Sendable, Hashable {
         public var summary: String
         /// For a mutant: whether every target clause that ran caught it.
         public var caught: Bool?
+        /// Clauses the implementation declares it fails, with the reason.
+        public var knownDeviations: [String: String]
     }
 
     /// One clause of the catalogue that was run.

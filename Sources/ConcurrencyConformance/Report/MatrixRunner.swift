@@ -72,7 +72,8 @@ public enum MatrixRunner {
                 kind: implementation.kind,
                 targets: implementation.targets,
                 summary: implementation.summary,
-                caught: caught
+                caught: caught,
+                knownDeviations: implementation.knownDeviations
             )
         }
         let clauses = definitions.map {

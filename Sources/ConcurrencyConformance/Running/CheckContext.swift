@@ -3,6 +3,9 @@ import ConcurrencySpec
 import Dispatch
 import Foundation
 
+/// Thrown by ``CheckContext/skip(_:)`` to end a check early.
+struct CheckSkipped: Error {}
+
 /// What a check works with: the implementation's factories, the timing
 /// configuration, and the recorder that collects failures from any thread.
 ///
@@ -25,6 +28,7 @@ public final class CheckContext: Sendable {
 
     private struct Recording {
         var failures: [Failure] = []
+        var skipReason: String?
         var sealed = false
     }
 
@@ -106,6 +110,16 @@ public final class CheckContext: Sendable {
 
     /// The failures recorded so far.
     public var failures: [Failure] { recorder.value.failures }
+
+    /// Ends the check as a visible skip: what it needs to observe cannot be
+    /// observed here (for instance a thread's exit on a platform that does
+    /// not list threads). Failures recorded before still fail the clause.
+    public func skip(_ reason: String) throws -> Never {
+        recorder.withLock { if !$0.sealed { $0.skipReason = reason } }
+        throw CheckSkipped()
+    }
+
+    var skipReason: String? { recorder.value.skipReason }
 
     func seal() -> [Failure] {
         recorder.withLock { recording in

@@ -45,6 +45,7 @@ enum ClauseRunner {
                 defer { threads.leave() }
                 do {
                     try await body(context)
+                } catch is CheckSkipped {
                 } catch {
                     context.fail(
                         "the check threw \(context.describe(error))",
@@ -68,12 +69,16 @@ enum ClauseRunner {
                 seconds: seconds
             )
         }
+        if failures.isEmpty, let reason = context.skipReason {
+            return Verdict(outcome: .skip, note: reason, seconds: seconds)
+        }
         return Verdict(outcome: failures.isEmpty ? .pass : .fail, failures: failures, seconds: seconds)
     }
 
     private static func record(_ context: CheckContext, _ clause: Clause, _ body: () throws -> Void) {
         do {
             try body()
+        } catch is CheckSkipped {
         } catch {
             context.fail(
                 "the check threw \(context.describe(error))",

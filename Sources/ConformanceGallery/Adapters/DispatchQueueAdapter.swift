@@ -1,0 +1,150 @@
+import ConcurrencyConformance
+import ConcurrencyPrimitives
+import ConcurrencyReference
+import ConcurrencySpec
+import Dispatch
+import Foundation
+
+/// Dispatch as an executor: a concurrent `DispatchQueue` bounded to
+/// `maxWorkers`, judged by the kit as an engine it did not write.
+///
+/// The glue is the usual bounded-queue idiom (see ``DispatchQueueExecutor``).
+/// Futures are the reference ``ConcurrencyReference/Future``: the adapter is
+/// about the executor engine, not about futures.
+///
+/// Dispatch lends its threads from a pool shared by the whole process: they
+/// are not started for the executor, not reused on purpose, and not joined at
+/// shutdown. So the adapter declares ``Capability/threadPool`` (jobs run on
+/// threads of this process) but not ``Capability/ownsWorkerThreads``, and,
+/// having no hook that runs once per worker thread, not
+/// ``Capability/workerInitializer`` either: the clauses that need them are
+/// visible skips.
+public enum DispatchQueueAdapter: ExecutorSubject {
+    public static let name = "dispatch-queue"
+    public static let kind = Implementation.Kind.adapter
+    public static let summary = "a concurrent DispatchQueue bounded to maxWorkers by a semaphore, fed in order by a serial queue"
+    public static let capabilities: Set<Capability> = [.threadPool]
+
+    /// Differences of Dispatch itself, each stated under its clause in
+    /// CONFORMANCE.md.
+    public static let knownDeviations: [String: String] = [
+        "EXE-028": "Dispatch runs blocking work on a process-wide pool about as wide as the machine has cores and, on Linux, adds a thread at most about once a second when it sees its workers blocked, so more blocking calls than cores do not all run at once however large maxWorkers is.",
+        "ASC-001": "A consequence of EXE-028: the seed's example needs five sleeping jobs to run at once; with fewer running, they finish out of the order the check expects, though asCompleted yields them in the order they really completed.",
+    ]
+
+    /// Returns a ``DispatchQueueExecutor``.
+    /// - Throws: ``ConcurrencySpec/ConcurrencyError/invalidArgument(_:)`` when
+    ///   `maxWorkers` is zero or less, or when an initializer is given:
+    ///   Dispatch has no hook that runs once per worker thread.
+    public static func makeExecutor(
+        maxWorkers: Int?,
+        initializer: (@Sendable () throws -> Void)?
+    ) throws -> any ConcurrentExecutor {
+        guard initializer == nil else {
+            throw ConcurrencyError.invalidArgument("DispatchQueue has no per-worker initializer hook")
+        }
+        return try DispatchQueueExecutor(maxWorkers: maxWorkers)
+    }
+}
+
+/// A ``ConcurrencySpec/ConcurrentExecutor`` that runs its jobs on a concurrent
+/// `DispatchQueue`, at most ``maxWorkers`` at once, starting them in
+/// submission order.
+///
+/// A serial queue admits the jobs one at a time, in submission order: each
+/// takes a slot of a `DispatchSemaphore(value: maxWorkers)` and is handed to
+/// the concurrent queue, which gives the slot back once the job is done. Only
+/// the admitting serial queue ever waits on the semaphore, so queued jobs do
+/// not hold threads of Dispatch's pool. A `DispatchGroup` answers
+/// `shutdown(wait: true)`.
+///
+/// Dispatch, not the semaphore, has the last word on how many jobs run at
+/// once: its pool is about as wide as the machine has cores. Calling
+/// `shutdown(wait: true)` from one of the executor's own jobs never returns,
+/// since that job waits for itself.
+public final class DispatchQueueExecutor: ConcurrentExecutor {
+    /// The most jobs that run at once.
+    public let maxWorkers: Int
+
+    /// Admits jobs one at a time, in submission order, as slots free up.
+    private let admission: DispatchQueue
+    /// Runs the admitted jobs.
+    private let workers: DispatchQueue
+    /// One token per job allowed to run at once.
+    private let slots: DispatchSemaphore
+    /// Entered by every submit, left once its job has run or been skipped.
+    private let unfinished = DispatchGroup()
+    private let state = ConditionLock(State())
+
+    private struct State {
+        var shutDown = false
+        var nextTicket = 0
+        /// Cancels the future of each job that has not started, by ticket.
+        var notStarted: [Int: @Sendable () -> Void] = [:]
+    }
+
+    /// Creates an executor.
+    /// - Parameter maxWorkers: At most this many jobs at once; `nil` for
+    ///   `min(32, cores + 4)`. Dispatch sizes its shared pool by the cores,
+    ///   but the bound here is the adapter's own semaphore, so it takes the
+    ///   default of the contract it adapts to: Python's `ThreadPoolExecutor`
+    ///   default since 3.8, as the reference does.
+    /// - Throws: ``ConcurrencySpec/ConcurrencyError/invalidArgument(_:)``
+    ///   when `maxWorkers` is zero or less.
+    public init(maxWorkers: Int? = nil) throws {
+        let count = maxWorkers ?? min(32, ProcessInfo.processInfo.activeProcessorCount + 4)
+        guard count > 0 else {
+            throw ConcurrencyError.invalidArgument("maxWorkers must be greater than 0, got \(count)")
+        }
+        self.maxWorkers = count
+        admission = DispatchQueue(label: "DispatchQueueExecutor.admission")
+        workers = DispatchQueue(label: "DispatchQueueExecutor.workers", attributes: .concurrent)
+        slots = DispatchSemaphore(value: count)
+    }
+
+    public func submit<Result: Sendable>(
+        _ job: @escaping @Sendable () throws -> Result
+    ) throws -> any ConcurrentFuture<Result> {
+        let future = Future<Result>()
+        // The group is entered under the lock that shutdown takes, so a
+        // submit that got past the check is always waited for.
+        let ticket = try state.withLock { locked throws in
+            if locked.shutDown { throw ConcurrencyError.executorShutDown }
+            locked.nextTicket += 1
+            locked.notStarted[locked.nextTicket] = { future.cancel() }
+            unfinished.enter()
+            return locked.nextTicket
+        }
+        admission.async { [self] in
+            slots.wait()
+            workers.async { [self] in
+                defer {
+                    slots.signal()
+                    unfinished.leave()
+                }
+                _ = state.withLock { $0.notStarted.removeValue(forKey: ticket) }
+                // false: cancelled while queued, so the job must not run.
+                guard (try? future.setRunningOrNotifyCancel()) == true else { return }
+                switch Swift.Result(catching: job) {
+                case .success(let value): try? future.setResult(value)
+                case .failure(let error): try? future.setException(error)
+                }
+            }
+        }
+        return future
+    }
+
+    public func shutdown(wait: Bool, cancelFutures: Bool) {
+        let cancels = state.withLock { locked -> [@Sendable () -> Void] in
+            locked.shutDown = true
+            guard cancelFutures else { return [] }
+            let cancels = locked.notStarted.sorted { $0.key < $1.key }.map(\.value)
+            locked.notStarted.removeAll()
+            return cancels
+        }
+        // A cancelled job still passes through the queues, quickly: it only
+        // acknowledges the cancellation and leaves the group.
+        for cancel in cancels { cancel() }
+        if wait { unfinished.wait() }
+    }
+}

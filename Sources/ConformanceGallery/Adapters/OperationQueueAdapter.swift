@@ -1,0 +1,133 @@
+import ConcurrencyConformance
+import ConcurrencyPrimitives
+import ConcurrencyReference
+import ConcurrencySpec
+import Foundation
+
+/// Foundation's `OperationQueue` as an executor, judged by the kit as an
+/// engine it did not write.
+///
+/// The glue is thin (see ``OperationQueueExecutor``). Futures are the
+/// reference ``ConcurrencyReference/Future``: the adapter is about the
+/// executor engine, not about futures.
+///
+/// OperationQueue runs its operations on threads of Dispatch's pool, shared by
+/// the whole process: they are not started for the executor, not reused on
+/// purpose, and not joined at shutdown. So the adapter declares
+/// ``Capability/threadPool`` (jobs run on threads of this process) but not
+/// ``Capability/ownsWorkerThreads``, and, having no hook that runs once per
+/// worker thread, not ``Capability/workerInitializer`` either: the clauses
+/// that need them are visible skips.
+public enum OperationQueueAdapter: ExecutorSubject {
+    public static let name = "operation-queue"
+    public static let kind = Implementation.Kind.adapter
+    public static let summary = "Foundation OperationQueue with maxConcurrentOperationCount = maxWorkers, one BlockOperation per job"
+    public static let capabilities: Set<Capability> = [.threadPool]
+
+    /// Differences of OperationQueue itself, each stated under its clause in
+    /// CONFORMANCE.md.
+    public static let knownDeviations: [String: String] = [
+        "EXE-028": "OperationQueue runs its operations on Dispatch's process-wide pool, about as wide as the machine has cores, which on Linux adds a thread at most about once a second when its workers block, so more blocking calls than cores do not all run at once whatever maxConcurrentOperationCount says.",
+        "ASC-001": "A consequence of EXE-028: the seed's example needs five sleeping jobs to run at once; with fewer running, they finish out of the order the check expects, though asCompleted yields them in the order they really completed.",
+    ]
+
+    /// Returns an ``OperationQueueExecutor``.
+    /// - Throws: ``ConcurrencySpec/ConcurrencyError/invalidArgument(_:)`` when
+    ///   `maxWorkers` is zero or less, or when an initializer is given:
+    ///   OperationQueue has no hook that runs once per worker thread.
+    public static func makeExecutor(
+        maxWorkers: Int?,
+        initializer: (@Sendable () throws -> Void)?
+    ) throws -> any ConcurrentExecutor {
+        guard initializer == nil else {
+            throw ConcurrencyError.invalidArgument("OperationQueue has no per-worker initializer hook")
+        }
+        return try OperationQueueExecutor(maxWorkers: maxWorkers)
+    }
+}
+
+/// A ``ConcurrencySpec/ConcurrentExecutor`` that runs each job as a
+/// `BlockOperation` on an `OperationQueue` limited to ``maxWorkers``
+/// concurrent operations.
+///
+/// `maxConcurrentOperationCount` is ``maxWorkers``,
+/// `waitUntilAllOperationsAreFinished()` answers `shutdown(wait: true)`, and
+/// `cancelAllOperations()`, after the futures of the jobs not yet started are
+/// cancelled, answers `cancelFutures`. Dispatch, underneath, has the last word
+/// on how many operations run at once: its pool is about as wide as the
+/// machine has cores. Calling `shutdown(wait: true)` from one of the
+/// executor's own jobs never returns, since that job waits for itself.
+public final class OperationQueueExecutor: ConcurrentExecutor {
+    /// The most jobs that run at once.
+    public let maxWorkers: Int
+
+    private let queue = OperationQueue()
+    private let state = ConditionLock(State())
+
+    private struct State {
+        var shutDown = false
+        var nextTicket = 0
+        /// Cancels the future of each job that has not started, by ticket.
+        var notStarted: [Int: @Sendable () -> Void] = [:]
+    }
+
+    /// Creates an executor.
+    /// - Parameter maxWorkers: At most this many jobs at once; `nil` for
+    ///   `min(32, cores + 4)`. OperationQueue's own default
+    ///   (`defaultMaxConcurrentOperationCount`) leaves the width to the
+    ///   system, which is no number ``maxWorkers`` can report, so the adapter
+    ///   takes the default of the contract it adapts to: Python's
+    ///   `ThreadPoolExecutor` default since 3.8, as the reference does.
+    /// - Throws: ``ConcurrencySpec/ConcurrencyError/invalidArgument(_:)``
+    ///   when `maxWorkers` is zero or less.
+    public init(maxWorkers: Int? = nil) throws {
+        let count = maxWorkers ?? min(32, ProcessInfo.processInfo.activeProcessorCount + 4)
+        guard count > 0 else {
+            throw ConcurrencyError.invalidArgument("maxWorkers must be greater than 0, got \(count)")
+        }
+        self.maxWorkers = count
+        queue.name = "OperationQueueExecutor"
+        queue.maxConcurrentOperationCount = count
+    }
+
+    public func submit<Result: Sendable>(
+        _ job: @escaping @Sendable () throws -> Result
+    ) throws -> any ConcurrentFuture<Result> {
+        let future = Future<Result>()
+        // The operation is added under the lock that shutdown takes, so a
+        // submit that got past the check is always in the queue that
+        // shutdown waits for. Adding never waits for the operation to run.
+        try state.withLock { locked throws in
+            if locked.shutDown { throw ConcurrencyError.executorShutDown }
+            locked.nextTicket += 1
+            let ticket = locked.nextTicket
+            locked.notStarted[ticket] = { future.cancel() }
+            queue.addOperation(BlockOperation { [self] in
+                _ = state.withLock { $0.notStarted.removeValue(forKey: ticket) }
+                // false: cancelled while queued, so the job must not run.
+                guard (try? future.setRunningOrNotifyCancel()) == true else { return }
+                switch Swift.Result(catching: job) {
+                case .success(let value): try? future.setResult(value)
+                case .failure(let error): try? future.setException(error)
+                }
+            })
+        }
+        return future
+    }
+
+    public func shutdown(wait: Bool, cancelFutures: Bool) {
+        let cancels = state.withLock { locked -> [@Sendable () -> Void] in
+            locked.shutDown = true
+            guard cancelFutures else { return [] }
+            let cancels = locked.notStarted.sorted { $0.key < $1.key }.map(\.value)
+            locked.notStarted.removeAll()
+            return cancels
+        }
+        // The futures first: every job not started by then is in `cancels`,
+        // so an operation that cancelAllOperations() stops before its block
+        // runs never leaves a future pending.
+        for cancel in cancels { cancel() }
+        if cancelFutures { queue.cancelAllOperations() }
+        if wait { queue.waitUntilAllOperationsAreFinished() }
+    }
+}
