@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Runs the Swift suite (package-benchmark) and the CPython twin on the same
+# workloads, then prints the side-by-side table (also saved to
+# .results/<mode>/table.md).
+#
+#   Benchmarks/run.sh           full sizes (a few minutes after the build)
+#   Benchmarks/run.sh --smoke   tiny sizes, no targets evaluated: for CI, to
+#                               keep the suite building and running
+#
+# CK_BENCH_SMOKE=1 in the environment is the same as --smoke. Exit status is
+# non-zero only when something fails to build or run, or the two sides ran
+# different sizes; a missed performance target is reported, not failed.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+smoke=0
+case "${CK_BENCH_SMOKE:-}" in ""|0) ;; *) smoke=1 ;; esac
+for arg in "$@"; do
+    case "$arg" in
+        --smoke) smoke=1 ;;
+        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        *) echo "unknown argument: $arg" >&2; exit 2 ;;
+    esac
+done
+
+mode=full
+smoke_flag=()
+if [ "$smoke" = 1 ]; then
+    mode=smoke
+    smoke_flag=(--smoke)
+    export CK_BENCH_SMOKE=1
+else
+    export CK_BENCH_SMOKE=0
+fi
+out=".results/$mode"
+rm -rf "$out"
+mkdir -p "$out"
+
+step() { printf '\n=== %s (%(%H:%M:%S)T)\n' "$1" -1; }
+started=$SECONDS
+
+step "machine"
+echo "cores: $(nproc); load average: $(cut -d' ' -f1-3 /proc/loadavg); $(uname -srm)"
+# CPU busy share over one second, from /proc/stat (all cores together).
+busy_percent() {
+    local a b c d e f g h t1 i1 t2 i2
+    read -r _ a b c d e f g h _ < /proc/stat; t1=$((a+b+c+d+e+f+g+h)); i1=$((d+e))
+    sleep 1
+    read -r _ a b c d e f g h _ < /proc/stat; t2=$((a+b+c+d+e+f+g+h)); i2=$((d+e))
+    echo $(( 100 * ((t2 - t1) - (i2 - i1)) / (t2 - t1) ))
+}
+busy=$(busy_percent)
+echo "CPU busy before the run: $busy% of all cores"
+if [ "$busy" -gt 15 ]; then
+    echo "WARNING: the machine is not idle: timings, and the 2-worker speedup above all,"
+    echo "         will be pessimistic. Run again when it is."
+fi
+swift --version 2>&1 | head -1
+python3 --version
+
+step "Swift: swift package benchmark (builds in release first), $mode sizes"
+swift package --allow-writing-to-package-directory benchmark run \
+    --target ThreadPoolBenchmarks --format jmh --path "$out" --no-progress
+swift_json="$out/Current_run.jmh.json"
+[ -f "$swift_json" ] || { echo "package-benchmark wrote no $swift_json" >&2; exit 1; }
+
+step "CPython: bench_cpython.py, $mode sizes"
+python3 bench_cpython.py "${smoke_flag[@]}" --out "$out/cpython.json"
+
+step "side by side"
+python3 compare.py --swift "$swift_json" --python "$out/cpython.json" "${smoke_flag[@]}" | tee "$out/table.md"
+echo
+echo "CPU busy after the run: $(busy_percent)% of all cores; load average $(cut -d' ' -f1-3 /proc/loadavg); total $((SECONDS - started)) s"
