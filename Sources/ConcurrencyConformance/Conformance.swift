@@ -13,6 +13,17 @@ public enum Conformance {
     /// Every clause of the catalogue, in ID order.
     public static var catalogue: [ClauseDefinition] { Catalogue.all }
 
+    /// IDs of the starting catalogue that were not adopted as clauses, with
+    /// the reason. They stay reserved: an ID never takes another meaning.
+    public static let reservedIDs: [String: String] = [
+        "EXE-002": "submit accepts any callable: every Swift function value is one, so no check could fail",
+        "EXE-020": "the scoped form yields the executor itself, and both pool kinds share one protocol: enforced by the type system",
+        "WAIT-007": "an unknown return_when is rejected: ReturnWhen is an enum, so no such value exists",
+        "ASC-005": "wait and asCompleted accept futures from different executors: they take any ConcurrentFuture",
+        "TLS-001": "a rule about the kit's own thread-local probe, not about an implementation",
+        "TLS-006": "a rule the TLS checks follow (never assert which worker runs a job), not one an implementation can break",
+    ]
+
     /// Every clause bound to the implementation `subject` describes, one
     /// value per variant: the arguments of a parameterized test.
     ///

@@ -59,4 +59,12 @@ struct CatalogueTests {
             }
         }
     }
+
+    @Test func reservedIDsStayReservedAndExplained() {
+        let active = Set(Conformance.catalogue.map(\.id))
+        for (id, reason) in Conformance.reservedIDs {
+            #expect(!active.contains(id), "\(id) is reserved (\(reason)) but a clause uses it")
+            #expect(Self.conformanceDocument.contains(id), "CONFORMANCE.md does not explain why \(id) is not a clause")
+        }
+    }
 }

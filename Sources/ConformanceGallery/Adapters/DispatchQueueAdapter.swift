@@ -40,9 +40,7 @@ public enum DispatchQueueAdapter: ExecutorSubject {
         maxWorkers: Int?,
         initializer: (@Sendable () throws -> Void)?
     ) throws -> any ConcurrentExecutor {
-        guard initializer == nil else {
-            throw ConcurrencyError.invalidArgument("DispatchQueue has no per-worker initializer hook")
-        }
+        try AdapterSupport.refuseInitializer(initializer, engine: "DispatchQueue")
         return try DispatchQueueExecutor(maxWorkers: maxWorkers)
     }
 }
@@ -74,14 +72,7 @@ public final class DispatchQueueExecutor: ConcurrentExecutor {
     private let slots: DispatchSemaphore
     /// Entered by every submit, left once its job has run or been skipped.
     private let unfinished = DispatchGroup()
-    private let state = ConditionLock(State())
-
-    private struct State {
-        var shutDown = false
-        var nextTicket = 0
-        /// Cancels the future of each job that has not started, by ticket.
-        var notStarted: [Int: @Sendable () -> Void] = [:]
-    }
+    private let ledger = ConditionLock(AdapterLedger())
 
     /// Creates an executor.
     /// - Parameter maxWorkers: At most this many jobs at once; `nil` for
@@ -92,10 +83,7 @@ public final class DispatchQueueExecutor: ConcurrentExecutor {
     /// - Throws: ``ConcurrencySpec/ConcurrencyError/invalidArgument(_:)``
     ///   when `maxWorkers` is zero or less.
     public init(maxWorkers: Int? = nil) throws {
-        let count = maxWorkers ?? min(32, ProcessInfo.processInfo.activeProcessorCount + 4)
-        guard count > 0 else {
-            throw ConcurrencyError.invalidArgument("maxWorkers must be greater than 0, got \(count)")
-        }
+        let count = try AdapterSupport.workerCount(maxWorkers)
         self.maxWorkers = count
         admission = DispatchQueue(label: "DispatchQueueExecutor.admission")
         workers = DispatchQueue(label: "DispatchQueueExecutor.workers", attributes: .concurrent)
@@ -108,12 +96,10 @@ public final class DispatchQueueExecutor: ConcurrentExecutor {
         let future = Future<Result>()
         // The group is entered under the lock that shutdown takes, so a
         // submit that got past the check is always waited for.
-        let ticket = try state.withLock { locked throws in
-            if locked.shutDown { throw ConcurrencyError.executorShutDown }
-            locked.nextTicket += 1
-            locked.notStarted[locked.nextTicket] = { future.cancel() }
+        let ticket = try ledger.withLock { ledger throws in
+            let ticket = try ledger.admit(future)
             unfinished.enter()
-            return locked.nextTicket
+            return ticket
         }
         admission.async { [self] in
             slots.wait()
@@ -122,26 +108,15 @@ public final class DispatchQueueExecutor: ConcurrentExecutor {
                     slots.signal()
                     unfinished.leave()
                 }
-                _ = state.withLock { $0.notStarted.removeValue(forKey: ticket) }
-                // false: cancelled while queued, so the job must not run.
-                guard (try? future.setRunningOrNotifyCancel()) == true else { return }
-                switch Swift.Result(catching: job) {
-                case .success(let value): try? future.setResult(value)
-                case .failure(let error): try? future.setException(error)
-                }
+                ledger.withLock { $0.started(ticket) }
+                AdapterSupport.run(job, for: future)
             }
         }
         return future
     }
 
     public func shutdown(wait: Bool, cancelFutures: Bool) {
-        let cancels = state.withLock { locked -> [@Sendable () -> Void] in
-            locked.shutDown = true
-            guard cancelFutures else { return [] }
-            let cancels = locked.notStarted.sorted { $0.key < $1.key }.map(\.value)
-            locked.notStarted.removeAll()
-            return cancels
-        }
+        let cancels = ledger.withLock { $0.close(cancelling: cancelFutures) }
         // A cancelled job still passes through the queues, quickly: it only
         // acknowledges the cancellation and leaves the group.
         for cancel in cancels { cancel() }

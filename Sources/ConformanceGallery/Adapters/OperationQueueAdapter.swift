@@ -39,9 +39,7 @@ public enum OperationQueueAdapter: ExecutorSubject {
         maxWorkers: Int?,
         initializer: (@Sendable () throws -> Void)?
     ) throws -> any ConcurrentExecutor {
-        guard initializer == nil else {
-            throw ConcurrencyError.invalidArgument("OperationQueue has no per-worker initializer hook")
-        }
+        try AdapterSupport.refuseInitializer(initializer, engine: "OperationQueue")
         return try OperationQueueExecutor(maxWorkers: maxWorkers)
     }
 }
@@ -62,14 +60,7 @@ public final class OperationQueueExecutor: ConcurrentExecutor {
     public let maxWorkers: Int
 
     private let queue = OperationQueue()
-    private let state = ConditionLock(State())
-
-    private struct State {
-        var shutDown = false
-        var nextTicket = 0
-        /// Cancels the future of each job that has not started, by ticket.
-        var notStarted: [Int: @Sendable () -> Void] = [:]
-    }
+    private let ledger = ConditionLock(AdapterLedger())
 
     /// Creates an executor.
     /// - Parameter maxWorkers: At most this many jobs at once; `nil` for
@@ -81,10 +72,7 @@ public final class OperationQueueExecutor: ConcurrentExecutor {
     /// - Throws: ``ConcurrencySpec/ConcurrencyError/invalidArgument(_:)``
     ///   when `maxWorkers` is zero or less.
     public init(maxWorkers: Int? = nil) throws {
-        let count = maxWorkers ?? min(32, ProcessInfo.processInfo.activeProcessorCount + 4)
-        guard count > 0 else {
-            throw ConcurrencyError.invalidArgument("maxWorkers must be greater than 0, got \(count)")
-        }
+        let count = try AdapterSupport.workerCount(maxWorkers)
         self.maxWorkers = count
         queue.name = "OperationQueueExecutor"
         queue.maxConcurrentOperationCount = count
@@ -97,32 +85,18 @@ public final class OperationQueueExecutor: ConcurrentExecutor {
         // The operation is added under the lock that shutdown takes, so a
         // submit that got past the check is always in the queue that
         // shutdown waits for. Adding never waits for the operation to run.
-        try state.withLock { locked throws in
-            if locked.shutDown { throw ConcurrencyError.executorShutDown }
-            locked.nextTicket += 1
-            let ticket = locked.nextTicket
-            locked.notStarted[ticket] = { future.cancel() }
+        try ledger.withLock { ledger throws in
+            let ticket = try ledger.admit(future)
             queue.addOperation(BlockOperation { [self] in
-                _ = state.withLock { $0.notStarted.removeValue(forKey: ticket) }
-                // false: cancelled while queued, so the job must not run.
-                guard (try? future.setRunningOrNotifyCancel()) == true else { return }
-                switch Swift.Result(catching: job) {
-                case .success(let value): try? future.setResult(value)
-                case .failure(let error): try? future.setException(error)
-                }
+                self.ledger.withLock { $0.started(ticket) }
+                AdapterSupport.run(job, for: future)
             })
         }
         return future
     }
 
     public func shutdown(wait: Bool, cancelFutures: Bool) {
-        let cancels = state.withLock { locked -> [@Sendable () -> Void] in
-            locked.shutDown = true
-            guard cancelFutures else { return [] }
-            let cancels = locked.notStarted.sorted { $0.key < $1.key }.map(\.value)
-            locked.notStarted.removeAll()
-            return cancels
-        }
+        let cancels = ledger.withLock { $0.close(cancelling: cancelFutures) }
         // The futures first: every job not started by then is in `cancels`,
         // so an operation that cancelAllOperations() stops before its block
         // runs never leaves a future pending.
