@@ -85,6 +85,21 @@ final class MutantExecutor: ConcurrentExecutor {
                 if defect == .lifoQueue { state.queue.insert(item, at: 0) } else { state.queue.append(item) }
             }
         }
+        if defect == .noIdleReuse {
+            // Python before 3.8: a new thread per submit while below the
+            // limit, here handed the job itself so the defect always shows.
+            let own = state.withLock { state -> MutantJob? in
+                guard state.live < maxWorkers, let index = state.queue.lastIndex(where: { _ in true }) else { return nil }
+                state.live += 1
+                state.running += 1
+                return state.queue.remove(at: index)
+            }
+            if let own {
+                startWorker(first: own)
+                state.broadcast()
+                return future
+            }
+        }
         if state.withLock({ shouldStartWorker(&$0) }) { startWorker() }
         if defect != .lostWakeupParkedWorker { state.broadcast() }
         return future
@@ -228,13 +243,13 @@ final class MutantExecutor: ConcurrentExecutor {
         )
     }
 
-    private func startWorker() {
+    private func startWorker(first: MutantJob? = nil) {
         let index = state.withLock { state -> Int in
             defer { state.nextIndex += 1 }
             return state.nextIndex
         }
         let thread = WorkerThread.start(name: "MutantPool") { [self] in
-            runWorker()
+            runWorker(first: first)
             let detach = state.withLock { state -> Bool in
                 guard !state.joinClaimed || state.joined else { return false }
                 state.threads[index] = nil
@@ -249,7 +264,7 @@ final class MutantExecutor: ConcurrentExecutor {
         }
     }
 
-    private func runWorker() {
+    private func runWorker(first: MutantJob? = nil) {
         state.withLock { _ = $0.workerIdentities.insert(.current) }
         if let initializer, defect != .initializerPerJob {
             do {
@@ -265,6 +280,11 @@ final class MutantExecutor: ConcurrentExecutor {
                 for job in pending { job.fail(.brokenExecutor(reason: "the initializer failed")) }
                 return
             } catch {}
+        }
+        if let first {
+            _ = first.run { state.withLock { $0.idleTokens += 1 } }
+            state.withLock { $0.running -= 1 }
+            state.broadcast()
         }
         while let job = nextJob() {
             if defect == .initializerPerJob { try? initializer?() }

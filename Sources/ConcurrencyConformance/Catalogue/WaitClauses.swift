@@ -207,15 +207,31 @@ enum WaitClauses {
         id: "ASC-002", contract: .executor, level: .must,
         statement: "Futures already done when asCompleted is called are yielded before any that are still pending.",
         source: "CF-DOC as_completed",
-        method: "Input: a 1-unit future, a finished one, a 2-unit one; the finished one must come first.",
+        method: "Finish one call first; then submit two calls held by a latch; asCompleted over [held, finished, held] must yield the finished one first, before the latch opens.",
         hint: "Look at how asCompleted treats futures that are done at the start.",
         requires: [.executor],
         check: .blocking { ctx in
-            let futures = try ctx.sleepers([1, 0, 2])
-            _ = try? futures[1].result(timeout: ctx.patience)
+            let pool = try ctx.makeExecutor(maxWorkers: 3)
+            // The finished call runs first and alone, so that it is done
+            // whatever the load, and the held ones stay pending until the
+            // first read is over: no timing can blur which was done first.
+            let finished = try pool.submit { 1 }
+            _ = try? finished.result(timeout: ctx.patience)
+            let release = Latch(count: 1)
+            let held = try [0, 2].map { index in
+                try pool.submit { () -> Int in
+                    release.wait(timeout: ctx.patience)
+                    return index
+                }
+            }
+            let futures = [held[0], finished, held[1]]
             let iterator = ctx.asCompleted(futures, timeout: ctx.patience)
             let first = ctx.expectNoThrow("asCompleted") { try iterator.next() } ?? nil
-            ctx.expect(first.map { ctx.indices([$0], in: futures) } == [1], "the first future yielded is not the one already done")
+            release.arrive()
+            ctx.expect(first.map { $0 === finished } == true, "the first future yielded is not the one already done")
+            var rest = 0
+            while (ctx.expectNoThrow("asCompleted", { try iterator.next() }) ?? nil) != nil { rest += 1 }
+            ctx.expect(rest == 2, "asCompleted yielded \(rest) futures after the first, not 2")
         }
     )
 
