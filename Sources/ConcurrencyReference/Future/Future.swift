@@ -30,7 +30,9 @@ public final class Future<Value: Sendable>: ConcurrentFuture, CustomStringConver
     public typealias CallbackErrorHandler = @Sendable (_ error: any Error, _ future: Future<Value>) -> Void
 
     private let machine: ConditionLock<FutureStateMachine<Value, DoneCallback>>
-    private let callbackErrorHandler: CallbackErrorHandler
+    /// `nil` for the default logger: a stored reference to a generic static
+    /// method would cost every future a closure context.
+    private let callbackErrorHandler: CallbackErrorHandler?
 
     /// Creates a pending future.
     ///
@@ -39,7 +41,7 @@ public final class Future<Value: Sendable>: ConcurrentFuture, CustomStringConver
     ///   Python logs `exception calling callback for <Future …>`.
     public init(callbackErrorHandler: CallbackErrorHandler? = nil) {
         machine = ConditionLock(FutureStateMachine())
-        self.callbackErrorHandler = callbackErrorHandler ?? Future.logCallbackError
+        self.callbackErrorHandler = callbackErrorHandler
     }
 
     public var state: FutureState {
@@ -130,7 +132,11 @@ public final class Future<Value: Sendable>: ConcurrentFuture, CustomStringConver
             do {
                 try callback(self)
             } catch {
-                callbackErrorHandler(error, self)
+                if let callbackErrorHandler {
+                    callbackErrorHandler(error, self)
+                } else {
+                    Self.logCallbackError(error, self)
+                }
             }
         }
     }
