@@ -6,9 +6,6 @@ struct PoolState {
     /// One slot per started worker.
     var threads: [WorkerSlot] = []
     var shutDown = false
-    /// Set by shutdown(cancelFutures: true): jobs not yet started are
-    /// cancelled, even those a worker already took in its batch.
-    var cancelPending = false
     /// Why the pool broke, once it has.
     var broken: String?
     /// Whether a shutdown(wait: true) has taken on joining the workers.

@@ -49,6 +49,10 @@ public final class ThreadPoolExecutor: ConcurrentExecutor, CustomStringConvertib
     /// Set by shutdown, read by spinning workers so they park (and exit)
     /// at once instead of finishing their spin.
     private let stopping = Atomic<Bool>(false)
+    /// Set by shutdown(cancelFutures: true): jobs not yet started are
+    /// cancelled, even those a worker already took in its batch. An atomic,
+    /// because workers read it before every batched job.
+    private let cancelPending = Atomic<Bool>(false)
     /// Opens once the workers have been joined, for concurrent shutdowns.
     private let joined = ConditionLock(false)
 
@@ -119,7 +123,7 @@ public final class ThreadPoolExecutor: ConcurrentExecutor, CustomStringConvertib
             state.shutDown = true
             var cancelled: [any PoolJob] = []
             if cancelFutures {
-                state.cancelPending = true
+                cancelPending.store(true, ordering: .releasing)
                 cancelled = state.queue.removeAll()
                 queuedCount.store(0, ordering: .releasing)
             }
@@ -224,7 +228,7 @@ public final class ThreadPoolExecutor: ConcurrentExecutor, CustomStringConvertib
             for (offset, item) in batch.enumerated() {
                 // shutdown(cancelFutures: true) cancels everything not yet
                 // started, including what this worker took but has not run.
-                if offset > 0 && state.withLock({ $0.cancelPending }) {
+                if offset > 0 && cancelPending.load(ordering: .acquiring) {
                     for rest in batch[offset...] { rest.cancel() }
                     break
                 }
