@@ -96,14 +96,7 @@ enum ExecutorClauses {
             let failing = ctx.expectNoThrow("submit of a throwing job") { try pool.submit { () throws -> Int in throw error } }
             let stored = try? failing?.exception(timeout: ctx.patience)
             ctx.expect((stored as? ProbeError) === error, "the future's error is \(String(describing: stored)), not the object the job threw")
-            do {
-                _ = try failing?.result(timeout: ctx.patience)
-                ctx.fail("result() of the failed job did not throw")
-            } catch let thrown as ProbeError {
-                ctx.expect(thrown === error, "result() threw a different ProbeError object")
-            } catch {
-                ctx.fail("result() threw \(ctx.describe(error)) instead of the job's error")
-            }
+            ctx.expectRethrows(error, "result() of the failed job") { try failing?.result(timeout: ctx.patience) }
             let next = try pool.submit { 5 }
             ctx.expect((try? next.result(timeout: ctx.patience)) == 5, "a job after a failed one did not return its value")
         }
@@ -433,17 +426,12 @@ enum ExecutorClauses {
             let error = ProbeError("EXE-018")
             let futures = Locked<[any ConcurrentFuture<Int>]>([])
             let (_, elapsed) = ctx.measure {
-                do {
+                ctx.expectRethrows(error, "the scoped form left by an error") {
                     try withExecutor(try ctx.makeExecutor(maxWorkers: 1)) { pool in
                         let future = try pool.submit(ctx.sleeper(2, 1))
                         futures.withLock { $0.append(future) }
                         throw error
                     }
-                    ctx.fail("the scoped form did not rethrow the body's error")
-                } catch let thrown as ProbeError {
-                    ctx.expect(thrown === error, "the scoped form threw a different ProbeError object")
-                } catch {
-                    ctx.fail("the scoped form threw \(ctx.describe(error)) instead of the body's error")
                 }
             }
             ctx.expectAtLeast(elapsed, ctx.units(2), "a scoped form left by an error")

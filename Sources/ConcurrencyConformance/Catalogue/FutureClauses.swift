@@ -9,6 +9,45 @@ final class ProbeError: Error, Sendable, CustomStringConvertible {
     var description: String { "ProbeError(\(tag))" }
 }
 
+extension CheckContext {
+    /// Records a failure unless `body` throws `expected` itself, the very
+    /// object: rules that say an error comes back unchanged check identity.
+    func expectRethrows<Result>(
+        _ expected: ProbeError,
+        _ what: String,
+        fileID: String = #fileID,
+        line: Int = #line,
+        _ body: () throws -> Result
+    ) {
+        do {
+            let value = try body()
+            fail("\(what) returned \(value) instead of throwing \(expected)", fileID: fileID, line: line)
+        } catch let thrown as ProbeError {
+            expect(thrown === expected, "\(what) threw a different ProbeError object", fileID: fileID, line: line)
+        } catch {
+            fail("\(what) threw \(describe(error)) instead of \(expected)", fileID: fileID, line: line)
+        }
+    }
+
+    /// ``expectRethrows(_:_:fileID:line:_:)`` for an `async` body.
+    func expectRethrows<Result>(
+        _ expected: ProbeError,
+        _ what: String,
+        fileID: String = #fileID,
+        line: Int = #line,
+        _ body: () async throws -> Result
+    ) async {
+        do {
+            let value = try await body()
+            fail("\(what) returned \(value) instead of throwing \(expected)", fileID: fileID, line: line)
+        } catch let thrown as ProbeError {
+            expect(thrown === expected, "\(what) threw a different ProbeError object", fileID: fileID, line: line)
+        } catch {
+            fail("\(what) threw \(describe(error)) instead of \(expected)", fileID: fileID, line: line)
+        }
+    }
+}
+
 /// The FUT group: the thread-safe future of `concurrent.futures`.
 enum FutureClauses {
     static let all: [ClauseDefinition] = [
@@ -97,14 +136,7 @@ enum FutureClauses {
                 try failed.setException(error)
                 try succeeded.setResult(7)
             }
-            do {
-                let value = try failed.result(timeout: ctx.patience)
-                ctx.fail("result() returned \(value) for a future completed with an error")
-            } catch let thrown as ProbeError {
-                ctx.expect(thrown === error, "result() threw a different ProbeError object")
-            } catch {
-                ctx.fail("result() threw \(ctx.describe(error)) instead of the stored error")
-            }
+            ctx.expectRethrows(error, "result() of a future completed with an error") { try failed.result(timeout: ctx.patience) }
             let stored = ctx.expectNoThrow("exception()") { try failed.exception(timeout: ctx.patience) }
             ctx.expect((stored as? ProbeError) === error, "exception() returned \(String(describing: stored)), not the stored error")
             let value = ctx.expectNoThrow("result() of the succeeded future") { try succeeded.result(timeout: ctx.patience) }
@@ -507,14 +539,7 @@ enum FutureClauses {
             } catch {
                 ctx.fail("value threw \(ctx.describe(error)) for a future with a result")
             }
-            do {
-                let value = try await failed.value
-                ctx.fail("value returned \(value) for a future completed with an error")
-            } catch let thrown as ProbeError {
-                ctx.expect(thrown === error, "value threw a different ProbeError object")
-            } catch {
-                ctx.fail("value threw \(ctx.describe(error)) instead of the stored error")
-            }
+            await ctx.expectRethrows(error, "value of a future completed with an error") { try await failed.value }
             do {
                 let value = try await cancelled.value
                 ctx.fail("value returned \(value) for a cancelled future")

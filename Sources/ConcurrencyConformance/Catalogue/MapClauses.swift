@@ -82,14 +82,7 @@ enum MapClauses {
             }
             ctx.expect((try? results.next()) == 0, "the first element is not 0")
             ctx.expect((try? results.next()) == 1, "the second element is not 1")
-            do {
-                let value = try results.next()
-                ctx.fail("the third element gave \(String(describing: value)) instead of the call's error")
-            } catch let thrown as ProbeError {
-                ctx.expect(thrown === error, "the third element threw a different ProbeError object")
-            } catch {
-                ctx.fail("the third element threw \(ctx.describe(error)) instead of the call's error")
-            }
+            ctx.expectRethrows(error, "reading the third element") { try results.next() }
             if case let value?? = ctx.expectNoThrow("reading after the error", { try results.next() }) {
                 ctx.fail("the iteration went on after the error with \(value)")
             }
