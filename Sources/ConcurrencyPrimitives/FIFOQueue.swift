@@ -1,35 +1,39 @@
 /// A first-in, first-out queue with amortized O(1) removal from the front.
+///
+/// Inlinable so that users in other modules get it specialized: generic code
+/// that runs unspecialized looks up `Array<Element>` metadata on every call.
+@frozen
 package struct FIFOQueue<Element> {
-    private var storage: [Element] = []
-    private var head = 0
+    @usableFromInline var storage: [Element] = []
+    @usableFromInline var head = 0
 
-    package init() {}
+    @inlinable package init() {}
 
-    package var count: Int { storage.count - head }
-    package var isEmpty: Bool { head == storage.count }
+    @inlinable package var count: Int { storage.count - head }
+    @inlinable package var isEmpty: Bool { head == storage.count }
 
-    package mutating func append(_ element: Element) {
+    @inlinable package mutating func append(_ element: Element) {
         storage.append(element)
     }
 
-    /// Removes and returns up to `limit` elements from the front.
-    package mutating func removeFirst(upTo limit: Int) -> [Element] {
+    /// Moves up to `limit` elements from the front to the end of `buffer`,
+    /// so a consumer can reuse one buffer instead of allocating per call.
+    @inlinable package mutating func removeFirst(upTo limit: Int, into buffer: inout [Element]) {
         let end = head + Swift.min(limit, count)
-        let taken = Array(storage[head..<end])
+        buffer.append(contentsOf: storage[head..<end])
         head = end
         compactIfSparse()
-        return taken
     }
 
     /// Removes and returns every element.
-    package mutating func removeAll() -> [Element] {
+    @inlinable package mutating func removeAll() -> [Element] {
         let taken = Array(storage[head...])
         storage.removeAll(keepingCapacity: true)
         head = 0
         return taken
     }
 
-    private mutating func compactIfSparse() {
+    @inlinable mutating func compactIfSparse() {
         if head == storage.count {
             storage.removeAll(keepingCapacity: true)
             head = 0

@@ -2,9 +2,12 @@ import ConcurrencyPrimitives
 
 /// Everything a ``ThreadPoolExecutor`` guards with its lock.
 struct PoolState {
-    var queue = FIFOQueue<any PoolJob>()
+    /// Jobs moved out of the inbox and not yet taken by a worker.
+    var queue = FIFOQueue<PoolJob>()
     /// One slot per started worker.
     var threads: [WorkerSlot] = []
+    /// Set by shutdown once no submit is in flight: with an empty queue
+    /// and inbox, workers exit.
     var shutDown = false
     /// Why the pool broke, once it has.
     var broken: String?

@@ -19,8 +19,9 @@ import Synchronization
 /// ```
 ///
 /// Hand-off is built for this machine's reality: waking a parked thread on
-/// another core costs about 20 µs, so an idle worker spins briefly before it
-/// parks, and a worker facing a long queue takes a small batch at once
+/// another core costs 20–90 µs, so submitters push into a lock-free inbox and
+/// wake a worker only when one is parked; an idle worker spins briefly before
+/// it parks; and a worker facing a long queue takes a small batch at once
 /// (never more than its share, so peers are not starved of work).
 public final class ThreadPoolExecutor: ConcurrentExecutor, CustomStringConvertible {
     /// The default worker count: `min(32, cores + 4)`, Python's default
@@ -36,9 +37,20 @@ public final class ThreadPoolExecutor: ConcurrentExecutor, CustomStringConvertib
     public let maxWorkers: Int
 
     private let state: ConditionLock<PoolState>
+    private let inbox = JobInbox()
     private let initializer: (@Sendable () throws -> Void)?
     private let namePrefix: String
-    /// Jobs waiting in the queue, readable without the lock so that a
+    /// Submits in flight, plus ``gateClosed`` once shutdown or a broken
+    /// initializer has closed the pool. Closing waits for the count to drain,
+    /// so every job a submit accepted is in the inbox before workers are
+    /// told to exit; that is what Python's `_shutdown_lock` around `submit`
+    /// guarantees, without a lock on the submit path.
+    private let gate = Atomic<Int>(0)
+    private static let gateClosed = 1 << 62
+    /// Workers parked on the pool's condition; a submit wakes one only when
+    /// this is not zero.
+    private let parkedWorkers = Atomic<Int>(0)
+    /// Jobs waiting in the locked queue, readable without the lock so that a
     /// spinning worker does not hammer it.
     private let queuedCount = Atomic<Int>(0)
     /// Python's `_idle_semaphore`: a worker adds a token when it finishes a
@@ -46,6 +58,9 @@ public final class ThreadPoolExecutor: ConcurrentExecutor, CustomStringConvertib
     /// submit-then-wait loop reuses one worker, while a burst of submits
     /// starts up to maxWorkers threads (a fresh thread holds no token).
     private let idleTokens = Atomic<Int>(0)
+    /// Set once maxWorkers threads have been started: tokens only decide
+    /// whether to start a thread, so from then on nobody counts them.
+    private let fullyStaffed = Atomic<Bool>(false)
     /// Set by shutdown, read by spinning workers so they park (and exit)
     /// at once instead of finishing their spin.
     private let stopping = Atomic<Bool>(false)
@@ -93,38 +108,52 @@ public final class ThreadPoolExecutor: ConcurrentExecutor, CustomStringConvertib
         shutdown(wait: false, cancelFutures: false)
     }
 
+    // Inlinable so that callers build the future and its work item
+    // specialized for `Result`; everything that does not depend on the type
+    // lives in `enqueue`.
+    @inlinable
     public func submit<Result: Sendable>(
         _ job: @escaping @Sendable () throws -> Result
     ) throws -> any ConcurrentFuture<Result> {
         let future = Future<Result>()
-        let item = WorkItem(future: future, job: job)
-        try state.withLock { state throws in
-            if let reason = state.broken { throw ConcurrencyError.brokenExecutor(reason: reason) }
-            if state.shutDown { throw ConcurrencyError.executorShutDown }
-            state.queue.append(item)
-            queuedCount.add(1, ordering: .releasing)
-        }
-        if !takeIdleToken() {
-            let index: Int? = state.withLock { state in
-                guard state.threads.count < maxWorkers, !state.shutDown else { return nil }
-                state.threads.append(.starting)
-                return state.threads.count - 1
-            }
-            if let index { startWorker(index: index) }
-        }
-        // Cheap when nobody is parked: glibc only checks a counter.
-        state.signal()
+        try enqueue(WorkItem(future: future, job: job))
         return future
+    }
+
+    /// Accepts a job unless the pool is shut down or broken, and makes sure
+    /// a worker will run it.
+    @usableFromInline
+    func enqueue(_ item: PoolJob) throws {
+        guard gate.wrappingAdd(1, ordering: .acquiring).newValue & Self.gateClosed == 0 else {
+            gate.wrappingSubtract(1, ordering: .releasing)
+            throw state.withLock { state in
+                state.broken.map { ConcurrencyError.brokenExecutor(reason: $0) } ?? .executorShutDown
+            }
+        }
+        inbox.push(item)
+        // Still inside the gate: a shutdown cannot finish between accepting
+        // this job and deciding whether a thread must be started for it.
+        let newWorker = fullyStaffed.load(ordering: .relaxed) || takeIdleToken() ? nil : reserveWorkerSlot()
+        gate.wrappingSubtract(1, ordering: .releasing)
+        if let newWorker { startWorker(index: newWorker) }
+        if parkedWorkers.load(ordering: .sequentiallyConsistent) > 0 {
+            // The lock orders this wake-up after a worker that has checked
+            // the inbox and is about to wait: it holds the lock until then.
+            state.withLock { _ in }
+            state.signal()
+        }
     }
 
     public func shutdown(wait: Bool, cancelFutures: Bool) {
         stopping.store(true, ordering: .releasing)
-        let (cancelled, mustJoin) = state.withLock { state -> ([any PoolJob], Bool) in
+        closeGate()
+        let (cancelled, mustJoin) = state.withLock { state -> ([PoolJob], Bool) in
             state.shutDown = true
-            var cancelled: [any PoolJob] = []
+            var cancelled: [PoolJob] = []
             if cancelFutures {
                 cancelPending.store(true, ordering: .releasing)
                 cancelled = state.queue.removeAll()
+                inbox.takeAll { cancelled.append($0) }
                 queuedCount.store(0, ordering: .releasing)
             }
             guard wait, !state.joinClaimed else { return (cancelled, false) }
@@ -160,6 +189,26 @@ public final class ThreadPoolExecutor: ConcurrentExecutor, CustomStringConvertib
             tokens = original
         }
         return false
+    }
+
+    /// Reserves a thread slot if the pool may still grow; the caller starts
+    /// the thread.
+    private func reserveWorkerSlot() -> Int? {
+        state.withLock { state in
+            guard state.threads.count < maxWorkers, !state.shutDown else { return nil }
+            state.threads.append(.starting)
+            if state.threads.count == maxWorkers { fullyStaffed.store(true, ordering: .relaxed) }
+            return state.threads.count - 1
+        }
+    }
+
+    /// Refuses new submits, then waits for those in flight to finish
+    /// pushing, so that the inbox holds every accepted job.
+    private func closeGate() {
+        gate.bitwiseOr(Self.gateClosed, ordering: .acquiringAndReleasing)
+        while gate.load(ordering: .acquiring) & ~Self.gateClosed != 0 {
+            sched_yield()
+        }
     }
 
     private var isWorkerThread: Bool {
@@ -224,7 +273,9 @@ public final class ThreadPoolExecutor: ConcurrentExecutor, CustomStringConvertib
                 return
             }
         }
-        while let batch = nextBatch() {
+        var batch: [PoolJob] = []
+        batch.reserveCapacity(Self.maxBatch)
+        while nextBatch(into: &batch) {
             for (offset, item) in batch.enumerated() {
                 // shutdown(cancelFutures: true) cancels everything not yet
                 // started, including what this worker took but has not run.
@@ -232,39 +283,81 @@ public final class ThreadPoolExecutor: ConcurrentExecutor, CustomStringConvertib
                     for rest in batch[offset...] { rest.cancel() }
                     break
                 }
-                item.run { idleTokens.add(1, ordering: .releasing) }
+                item.run {
+                    if !fullyStaffed.load(ordering: .relaxed) { idleTokens.add(1, ordering: .releasing) }
+                }
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
+    }
+
+    private static let maxBatch = 64
+
+    private enum Take {
+        case work
+        case idle
+        case exit
+    }
+
+    /// Waits for work and puts it in `batch`.
+    /// - Returns: `false` when the worker should exit.
+    private func nextBatch(into batch: inout [PoolJob]) -> Bool {
+        while true {
+            switch state.withLock({ take(from: &$0, into: &batch) }) {
+            case .work: return true
+            case .exit: return false
+            case .idle: break
+            }
+            if spinForWork() { continue }
+            parkedWorkers.add(1, ordering: .sequentiallyConsistent)
+            let taken = state.wait(
+                until: { [inbox] in !inbox.isEmpty || !$0.queue.isEmpty || $0.shutDown || $0.broken != nil },
+                deadline: nil
+            ) { state, _ in take(from: &state, into: &batch) }
+            parkedWorkers.subtract(1, ordering: .relaxed)
+            switch taken {
+            case .work: return true
+            case .exit: return false
+            case .idle: continue
             }
         }
     }
 
-    /// Waits for work; `nil` when the worker should exit.
-    private func nextBatch() -> [any PoolJob]? {
-        // Spin briefly before parking: a job that arrives within a few
-        // microseconds is picked up without paying for a wake-up. The spin
-        // is bounded by time, not by yields (a yield to a busy neighbour on
-        // the same core can cost a whole time slice), and ends at shutdown.
+    /// Spins briefly before parking: a job that arrives within a few
+    /// microseconds is picked up without paying for a wake-up. The spin is
+    /// bounded by time, not by yields (a yield to a busy neighbour on the
+    /// same core can cost a whole time slice), and ends at shutdown.
+    /// - Returns: Whether work may have arrived.
+    private func spinForWork() -> Bool {
         let spinUntil = MonotonicInstant.after(.microseconds(20))
-        while queuedCount.load(ordering: .acquiring) == 0
-            && !stopping.load(ordering: .relaxed)
-            && MonotonicInstant.now < spinUntil {}
-        let workers = maxWorkers
-        return state.wait(
-            until: { !$0.queue.isEmpty || $0.shutDown || $0.broken != nil },
-            deadline: nil
-        ) { state, _ in
-            if state.broken != nil || (state.queue.isEmpty && state.shutDown) { return nil }
-            // At most a fair share, so a long queue of slow jobs is still
-            // spread over every worker; batches only pay off on long queues.
-            let share = state.queue.count / (2 * workers)
-            let batch = state.queue.removeFirst(upTo: Swift.max(1, Swift.min(64, share)))
-            queuedCount.subtract(batch.count, ordering: .releasing)
-            return batch
+        var rounds = 0
+        while !stopping.load(ordering: .relaxed) {
+            if !inbox.isEmpty || queuedCount.load(ordering: .acquiring) > 0 { return true }
+            rounds &+= 1
+            if rounds & 31 == 0 && MonotonicInstant.now >= spinUntil { return false }
         }
+        return false
+    }
+
+    /// Moves the inbox into the queue and takes a batch from it. Call with
+    /// the pool locked.
+    private func take(from state: inout PoolState, into batch: inout [PoolJob]) -> Take {
+        if state.broken != nil { return .exit }
+        inbox.takeAll { state.queue.append($0) }
+        if state.queue.isEmpty { return state.shutDown ? .exit : .idle }
+        // At most a fair share, so a long queue of slow jobs is still spread
+        // over every worker; batches only pay off on long queues.
+        let share = state.queue.count / (2 * maxWorkers)
+        state.queue.removeFirst(upTo: Swift.max(1, Swift.min(Self.maxBatch, share)), into: &batch)
+        queuedCount.store(state.queue.count, ordering: .releasing)
+        return .work
     }
 
     private func breakPool(reason: String) {
-        let pending = state.withLock { state -> [any PoolJob] in
-            state.broken = state.broken ?? reason
+        state.withLock { state in state.broken = state.broken ?? reason }
+        closeGate()
+        let pending = state.withLock { state -> [PoolJob] in
+            inbox.takeAll { state.queue.append($0) }
             queuedCount.store(0, ordering: .releasing)
             return state.queue.removeAll()
         }

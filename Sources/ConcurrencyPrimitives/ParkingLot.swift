@@ -1,0 +1,22 @@
+/// A fixed set of locks with conditions, shared by every object that needs to
+/// park a thread only rarely.
+///
+/// A future is waited on or given callbacks far less often than it is
+/// created and completed, so it does not own a lock: its fast paths are
+/// atomic, and the slow ones (parking a reader, storing a callback) borrow
+/// the stripe its address selects. Two objects on one stripe only cost each
+/// other a spurious wake-up; every waiter re-checks its own condition.
+package enum ParkingLot {
+    private static let stripeBits = 6
+    private static let stripes: [ConditionLock<Void>] = (0..<(1 << stripeBits)).map { _ in ConditionLock(()) }
+
+    /// The stripe that guards `object`'s slow paths.
+    @inline(__always)
+    package static func stripe(for object: AnyObject) -> ConditionLock<Void> {
+        // Objects are 16-byte aligned: drop the bits every address shares,
+        // then mix, so neighbours from one allocation burst spread out.
+        let address = UInt(bitPattern: ObjectIdentifier(object).hashValue) >> 4
+        let mixed = address &* 0x9E37_79B9_7F4A_7C15
+        return stripes[Int(truncatingIfNeeded: mixed >> (UInt.bitWidth - stripeBits))]
+    }
+}
