@@ -13,14 +13,18 @@ import Darwin
 /// not see its lock and unlock, so every access it guards is reported as a
 /// race and the TSan pass of CI would fail on correct code. pthread calls are
 /// intercepted by TSan, so this lock is both correct and checkable.
+@usableFromInline
 package final class ConditionLock<State>: @unchecked Sendable {
     // @unchecked Sendable is safe: `state` is read and written only inside
     // `withLock` and `wait`, that is, while `mutex` is held; the pthread
     // objects themselves are made for cross-thread use and live as long as
     // this object.
-    private var state: State
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private let condition: UnsafeMutablePointer<pthread_cond_t>
+    // Inlinable, with its storage, so that every use is specialized for its
+    // `State`: unspecialized, each copy of a generic state looks up the
+    // metadata of the state's fields.
+    @usableFromInline var state: State
+    @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    @usableFromInline let condition: UnsafeMutablePointer<pthread_cond_t>
 
     /// The mutex and the condition share one allocation: a future makes one
     /// of these locks, and every allocation shows in the pool's throughput.
@@ -30,6 +34,7 @@ package final class ConditionLock<State>: @unchecked Sendable {
     }
 
     /// Creates a lock guarding `initial`.
+    @usableFromInline
     package init(_ initial: State) {
         state = initial
         let raw = UnsafeMutableRawPointer.allocate(
@@ -59,7 +64,7 @@ package final class ConditionLock<State>: @unchecked Sendable {
     }
 
     /// Runs `body` with exclusive access to the state.
-    @inline(__always)
+    @inlinable
     package func withLock<Result>(_ body: (inout State) throws -> Result) rethrows -> Result {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
@@ -67,11 +72,13 @@ package final class ConditionLock<State>: @unchecked Sendable {
     }
 
     /// Wakes every thread blocked in ``wait(until:deadline:)``.
+    @inlinable
     package func broadcast() {
         pthread_cond_broadcast(condition)
     }
 
     /// Wakes one thread blocked in ``wait(until:deadline:)``.
+    @inlinable
     package func signal() {
         pthread_cond_signal(condition)
     }
@@ -83,8 +90,9 @@ package final class ConditionLock<State>: @unchecked Sendable {
     ///   - isSatisfied: Evaluated under the lock before each wait.
     ///   - deadline: When to give up; `nil` waits without limit.
     ///   - body: Receives the state and whether `isSatisfied` held.
+    @inlinable
     package func wait<Result>(
-        until isSatisfied: (State) -> Bool,
+        until isSatisfied: (borrowing State) -> Bool,
         deadline: MonotonicInstant?,
         _ body: (inout State, _ satisfied: Bool) throws -> Result
     ) rethrows -> Result {
@@ -113,11 +121,14 @@ package final class ConditionLock<State>: @unchecked Sendable {
 }
 
 /// A reading of the monotonic clock that timed waits use.
+@usableFromInline
 package struct MonotonicInstant: Comparable, Sendable {
     /// Nanoseconds since an arbitrary epoch.
+    @usableFromInline
     package var nanoseconds: Int64
 
     /// The current reading.
+    @usableFromInline
     package static var now: MonotonicInstant {
         var spec = timespec()
         #if canImport(Darwin)
@@ -132,20 +143,24 @@ package struct MonotonicInstant: Comparable, Sendable {
 
     /// The instant `duration` after now, saturating instead of overflowing;
     /// a negative duration gives an instant in the past.
+    @usableFromInline
     package static func after(_ duration: Duration) -> MonotonicInstant {
         let now = MonotonicInstant.now
         let (sum, overflow) = now.nanoseconds.addingReportingOverflow(duration.saturatingNanoseconds)
         return MonotonicInstant(nanoseconds: overflow ? .max : sum)
     }
 
+    @usableFromInline
     package static func < (lhs: MonotonicInstant, rhs: MonotonicInstant) -> Bool {
         lhs.nanoseconds < rhs.nanoseconds
     }
 
+    @usableFromInline
     package static func - (lhs: MonotonicInstant, rhs: MonotonicInstant) -> Duration {
         .nanoseconds(lhs.nanoseconds - rhs.nanoseconds)
     }
 
+    @usableFromInline
     var asTimespec: timespec {
         makeTimespec(nanoseconds: nanoseconds)
     }
@@ -162,13 +177,14 @@ extension Duration {
         return total
     }
 
+    @usableFromInline
     var asTimespec: timespec {
         makeTimespec(nanoseconds: saturatingNanoseconds)
     }
 }
 
-@inline(__always)
-private func makeTimespec(nanoseconds: Int64) -> timespec {
+@usableFromInline
+func makeTimespec(nanoseconds: Int64) -> timespec {
     let clamped = max(nanoseconds, 0)
     // time_t is 32-bit on some targets (watchOS arm64_32): saturate the
     // seconds rather than trap on a timeout of decades.

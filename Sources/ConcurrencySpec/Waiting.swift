@@ -1,13 +1,26 @@
 import ConcurrencyPrimitives
 import Dispatch
 
+// `wait` and `asCompleted` are inlinable, with everything they touch: run
+// unspecialized, each step over `[any ConcurrentFuture<Value>]` looks up that
+// existential's metadata at run time, which costs microseconds per future;
+// specialized at the call site, it is a few loads.
+
 /// Removes repeated futures, keeping the first occurrence of each.
+@inlinable
 func distinct<Value>(_ futures: [any ConcurrentFuture<Value>]) -> [any ConcurrentFuture<Value>] {
-    var seen = Set<ObjectIdentifier>()
-    return futures.filter { seen.insert(ObjectIdentifier($0)).inserted }
+    var seen = IdentitySet(capacity: futures.count)
+    // Repeats are rare: only build a new array when there is one.
+    guard let firstRepeat = futures.firstIndex(where: { !seen.insert($0) }) else { return futures }
+    var unique = Array(futures[..<firstRepeat])
+    for future in futures[(firstRepeat + 1)...] where seen.insert(future) {
+        unique.append(future)
+    }
+    return unique
 }
 
 /// Whether a done future finished with an error (cancelled futures did not).
+@inlinable
 func failed<Value>(_ future: any ConcurrentFuture<Value>) -> Bool {
     guard future.state == .finished else { return false }
     return (try? future.exception(timeout: .zero)).flatMap { $0 } != nil
@@ -28,6 +41,7 @@ func failed<Value>(_ future: any ConcurrentFuture<Value>) -> Bool {
 ///     timeout is not an error: the partition is returned as it stands.
 ///   - returnWhen: When to return.
 /// - Returns: The done and the not-done futures, each in input order.
+@inlinable
 public func wait<Value>(
     _ futures: [any ConcurrentFuture<Value>],
     timeout: Duration? = nil,
@@ -37,6 +51,7 @@ public func wait<Value>(
     func partition() -> (done: [any ConcurrentFuture<Value>], notDone: [any ConcurrentFuture<Value>]) {
         var done: [any ConcurrentFuture<Value>] = []
         var notDone: [any ConcurrentFuture<Value>] = []
+        done.reserveCapacity(futures.count)
         for future in futures {
             if future.isDone { done.append(future) } else { notDone.append(future) }
         }
@@ -102,10 +117,23 @@ public final class AsCompleted<Value>: CompletionIterator, AsyncSequence, @unche
     public typealias Element = any ConcurrentFuture<Value>
     public typealias Failure = any Error
 
-    private struct State {
-        var completed: [any ConcurrentFuture<Value>] = []
-        var yielded = 0
-        var waiter: CheckedContinuation<(any ConcurrentFuture<Value>)?, any Error>?
+    @usableFromInline
+    struct State {
+        @usableFromInline var completed: [any ConcurrentFuture<Value>] = []
+        @usableFromInline var yielded = 0
+        /// Boxed: `CheckedContinuation` is resilient, and a resilient field
+        /// would make every copy of the state a run-time metadata walk.
+        @usableFromInline var waiter: Waiter?
+        @inlinable init() {}
+    }
+
+    /// The task parked in ``nextAsync()``.
+    @usableFromInline
+    final class Waiter {
+        @usableFromInline let continuation: CheckedContinuation<(any ConcurrentFuture<Value>)?, any Error>
+        @usableFromInline init(_ continuation: CheckedContinuation<(any ConcurrentFuture<Value>)?, any Error>) {
+            self.continuation = continuation
+        }
     }
 
     private enum Decision {
@@ -114,24 +142,27 @@ public final class AsCompleted<Value>: CompletionIterator, AsyncSequence, @unche
         case fail(ConcurrencyError)
     }
 
-    private let total: Int
-    private let deadline: MonotonicInstant?
-    private let state = ConditionLock(State())
+    @usableFromInline let total: Int
+    @usableFromInline let deadline: MonotonicInstant?
+    @usableFromInline let state: ConditionLock<State>
 
     /// Starts watching `futures`; prefer the function ``asCompleted(_:timeout:)``.
+    @inlinable
     public init(_ futures: [any ConcurrentFuture<Value>], timeout: Duration?) {
         let futures = distinct(futures)
         total = futures.count
         deadline = timeout.map(MonotonicInstant.after)
+        state = ConditionLock(State())
         var pending: [any ConcurrentFuture<Value>] = []
         state.withLock { state in
+            state.completed.reserveCapacity(futures.count)
             for future in futures {
                 if future.isDone { state.completed.append(future) } else { pending.append(future) }
             }
         }
         for future in pending {
             future.addDoneCallback { [state] done in
-                let waiter = state.withLock { state -> CheckedContinuation<(any ConcurrentFuture<Value>)?, any Error>? in
+                let waiter = state.withLock { state -> Waiter? in
                     state.completed.append(done)
                     guard let waiter = state.waiter else { return nil }
                     state.waiter = nil
@@ -141,7 +172,7 @@ public final class AsCompleted<Value>: CompletionIterator, AsyncSequence, @unche
                 state.broadcast()
                 // Resumed with the future just appended: it is the next one,
                 // because a waiter exists only while the queue is drained.
-                waiter?.resume(returning: done)
+                waiter?.continuation.resume(returning: done)
             }
         }
     }
@@ -150,6 +181,7 @@ public final class AsCompleted<Value>: CompletionIterator, AsyncSequence, @unche
     /// - Returns: The future, or `nil` once every future has been yielded.
     /// - Throws: ``ConcurrencyError/timeout(unfinished:)`` once the deadline
     ///   has passed with futures still unfinished.
+    @inlinable
     public func next() throws -> (any ConcurrentFuture<Value>)? {
         let total = self.total
         return try state.wait(
@@ -164,6 +196,7 @@ public final class AsCompleted<Value>: CompletionIterator, AsyncSequence, @unche
     }
 
     /// Reads every remaining future, blocking.
+    @inlinable
     public func collect() throws -> [any ConcurrentFuture<Value>] {
         var all: [any ConcurrentFuture<Value>] = []
         while let future = try next() { all.append(future) }
@@ -183,7 +216,7 @@ public final class AsCompleted<Value>: CompletionIterator, AsyncSequence, @unche
                 if let deadline, MonotonicInstant.now >= deadline {
                     return .fail(.timeout(unfinished: total - state.completed.count))
                 }
-                state.waiter = continuation
+                state.waiter = Waiter(continuation)
                 return .parked
             }
             switch decision {
@@ -193,13 +226,13 @@ public final class AsCompleted<Value>: CompletionIterator, AsyncSequence, @unche
                 guard let deadline else { return }
                 let delay = Swift.max(deadline - MonotonicInstant.now, .zero)
                 DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(delay.saturatingNanoseconds))) { [state] in
-                    let waiter = state.withLock { state -> (CheckedContinuation<(any ConcurrentFuture<Value>)?, any Error>, Int)? in
+                    let waiter = state.withLock { state -> (Waiter, Int)? in
                         guard let waiter = state.waiter else { return nil }
                         state.waiter = nil
                         return (waiter, total - state.completed.count)
                     }
                     if let (waiter, unfinished) = waiter {
-                        waiter.resume(throwing: ConcurrencyError.timeout(unfinished: unfinished))
+                        waiter.continuation.resume(throwing: ConcurrencyError.timeout(unfinished: unfinished))
                     }
                 }
             }
@@ -219,6 +252,7 @@ public final class AsCompleted<Value>: CompletionIterator, AsyncSequence, @unche
 
 /// Yields `futures` in completion order. Python: `as_completed(fs, timeout)`.
 /// See ``AsCompleted``.
+@inlinable
 public func asCompleted<Value>(
     _ futures: [any ConcurrentFuture<Value>],
     timeout: Duration? = nil
