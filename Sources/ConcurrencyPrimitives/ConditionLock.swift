@@ -22,9 +22,13 @@ package final class ConditionLock<State>: @unchecked Sendable {
     // Inlinable, with its storage, so that every use is specialized for its
     // `State`: unspecialized, each copy of a generic state looks up the
     // metadata of the state's fields.
-    @usableFromInline var state: State
     @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
     @usableFromInline let condition: UnsafeMutablePointer<pthread_cond_t>
+    // Declared last: a zero-sized state (the parking lot's `Void`) then sits
+    // past the pointers instead of sharing an address with `mutex`, where
+    // ThreadSanitizer took each locked access to it for a write racing with
+    // the unlocked read of the pointer in `broadcast`.
+    @usableFromInline var state: State
 
     /// The mutex and the condition share one allocation: a future makes one
     /// of these locks, and every allocation shows in the pool's throughput.
