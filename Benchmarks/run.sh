@@ -59,6 +59,10 @@ swift --version 2>&1 | head -1
 python3 --version
 
 step "Swift: swift package benchmark (builds in release first), $mode sizes"
+# SwiftPM caches the build plan of the path dependency (the kit itself) and
+# does not notice files added to or removed from its targets; dropping the
+# plan makes it rescan them. Compilation stays incremental.
+rm -f .build/*.yaml .build/*/release/description.json .build/*/debug/description.json
 swift package --allow-writing-to-package-directory benchmark run \
     --target ThreadPoolBenchmarks --format jmh --path "$out" --no-progress
 swift_json="$out/Current_run.jmh.json"

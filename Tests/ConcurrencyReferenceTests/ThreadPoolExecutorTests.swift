@@ -74,6 +74,19 @@ struct ThreadPoolExecutorTests {
         #expect(count.value == 20)
     }
 
+    // `wait` examines each completion once; before, it re-partitioned every
+    // future per completion, so this took O(n²) steps.
+    @Test func waitSeesEveryCompletionOfManyPendingFutures() throws {
+        let futures = (0..<20_000).map { _ in Future<Int>() }
+        Thread {
+            for (index, future) in futures.enumerated() { try? future.setResult(index) }
+        }.start()
+        let (done, notDone) = ConcurrencySpec.wait(futures.map { $0 as any ConcurrentFuture<Int> }, timeout: .seconds(60))
+        #expect(done.count == futures.count)
+        #expect(notDone.isEmpty)
+        #expect(try done.last?.result() == futures.count - 1)
+    }
+
     @Test func asCompletedAsyncYieldsInCompletionOrder() async throws {
         let futures = (0..<3).map { _ in Future<Int>() }
         Thread {
