@@ -9,6 +9,10 @@ import Darwin
 /// State guarded by a pthread mutex, with a condition variable for threads
 /// that wait for the state to change.
 ///
+/// Give it a state that is not zero-sized: ThreadSanitizer reports locked
+/// accesses to a `Void` state as races with the unlocked reads of the lock's
+/// own fields.
+///
 /// Why not `Synchronization.Mutex`: on Linux (Swift 6.3) ThreadSanitizer does
 /// not see its lock and unlock, so every access it guards is reported as a
 /// race and the TSan pass of CI would fail on correct code. pthread calls are
@@ -22,13 +26,9 @@ package final class ConditionLock<State>: @unchecked Sendable {
     // Inlinable, with its storage, so that every use is specialized for its
     // `State`: unspecialized, each copy of a generic state looks up the
     // metadata of the state's fields.
+    @usableFromInline var state: State
     @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
     @usableFromInline let condition: UnsafeMutablePointer<pthread_cond_t>
-    // Declared last: a zero-sized state (the parking lot's `Void`) then sits
-    // past the pointers instead of sharing an address with `mutex`, where
-    // ThreadSanitizer took each locked access to it for a write racing with
-    // the unlocked read of the pointer in `broadcast`.
-    @usableFromInline var state: State
 
     /// The mutex and the condition share one allocation: a future makes one
     /// of these locks, and every allocation shows in the pool's throughput.

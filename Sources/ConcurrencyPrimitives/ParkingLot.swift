@@ -8,11 +8,15 @@
 /// other a spurious wake-up; every waiter re-checks its own condition.
 package enum ParkingLot {
     private static let stripeBits = 6
-    private static let stripes: [ConditionLock<Void>] = (0..<(1 << stripeBits)).map { _ in ConditionLock(()) }
+    /// Each stripe counts the wake-ups issued on it. The count is also what
+    /// keeps the state from being `Void`: ThreadSanitizer (Swift 6.3, Linux)
+    /// reports every locked access to a zero-sized state as a race with the
+    /// unlocked reads in `broadcast`.
+    private static let stripes: [ConditionLock<UInt64>] = (0..<(1 << stripeBits)).map { _ in ConditionLock(0) }
 
     /// The stripe that guards `object`'s slow paths.
     @inline(__always)
-    package static func stripe(for object: AnyObject) -> ConditionLock<Void> {
+    package static func stripe(for object: AnyObject) -> ConditionLock<UInt64> {
         // Objects are 16-byte aligned: drop the bits every address shares,
         // then mix, so neighbours from one allocation burst spread out.
         let address = UInt(bitPattern: ObjectIdentifier(object).hashValue) >> 4

@@ -253,7 +253,8 @@ public final class Future<Value: Sendable>: ConcurrentFuture, @unchecked Sendabl
         let stripe = ParkingLot.stripe(for: self)
         // Taking the lock also orders this wake-up after any reader that set
         // the flag and is about to wait: it holds the lock until it waits.
-        let taken = stripe.withLock { _ -> [DoneCallback] in
+        let taken = stripe.withLock { wakeUps -> [DoneCallback] in
+            if before.hasWaiters { wakeUps &+= 1 }
             defer { callbacks = [] }
             return callbacks
         }
