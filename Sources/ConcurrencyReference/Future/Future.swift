@@ -238,9 +238,11 @@ public final class Future<Value: Sendable>: ConcurrentFuture, @unchecked Sendabl
     /// Call only once the finished phase with no error has been observed.
     private func loadValue() -> Value {
         if Self.storesInline {
-            return withUnsafeMutableBytes(of: &valueStorage) {
-                $0.baseAddress!.assumingMemoryBound(to: Value.self).pointee
-            }
+            // A read of a bitwise copy of the storage, not an inout access:
+            // readers run concurrently, and two inout accesses would be a
+            // (reported) exclusivity conflict. `load` copies the value
+            // properly (retains), while the future keeps its own.
+            return withUnsafeBytes(of: valueStorage) { $0.load(as: Value.self) }
         }
         return unsafeDowncast(boxedValue!, to: ValueBox<Value>.self).value
     }
