@@ -16,6 +16,10 @@ package struct FIFOQueue<Element> {
         storage.append(element)
     }
 
+    @inlinable package mutating func append(contentsOf elements: [Element]) {
+        storage.append(contentsOf: elements)
+    }
+
     /// Moves up to `limit` elements from the front to the end of `buffer`,
     /// so a consumer can reuse one buffer instead of allocating per call.
     @inlinable package mutating func removeFirst(upTo limit: Int, into buffer: inout [Element]) {

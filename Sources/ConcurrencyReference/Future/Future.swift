@@ -29,7 +29,9 @@ import Darwin
 /// that nobody waits on takes a handful of atomic operations; only parking a
 /// reader and storing a callback take a lock, borrowed from a shared stripe.
 public final class Future<Value: Sendable>: ConcurrentFuture, @unchecked Sendable, CustomStringConvertible {
-    // @unchecked Sendable is safe:
+    // @unchecked Sendable is safe (and, for the same reasons, the stored
+    // properties opt out of Swift's run-time exclusivity checks, which cost
+    // a call per access on the hot path):
     // - `word` is atomic.
     // - `valueStorage`, `boxedValue` and `error` are written once, by the
     //   one thread whose compare-exchange set the `completing` flag, before
@@ -38,6 +40,9 @@ public final class Future<Value: Sendable>: ConcurrentFuture, @unchecked Sendabl
     //   again (deinit destroys the value, when nobody else can see it).
     // - `callbacks` is read and written only while holding this future's
     //   stripe lock.
+    // - `poolJob` is written by `init`, before the future is shared, and
+    //   afterwards read and cleared only by the one thread that took the
+    //   future out of a thread pool's queue under that queue's lock.
 
     /// A done callback; it receives the future.
     public typealias DoneCallback = @Sendable (Future<Value>) throws -> Void
@@ -53,14 +58,20 @@ public final class Future<Value: Sendable>: ConcurrentFuture, @unchecked Sendabl
     /// that type's metadata, which cost more than the rest of a job.
     @exclusivity(unchecked) private var valueStorage: (UInt, UInt, UInt, UInt) = (0, 0, 0, 0)
     /// The value, when it does not fit in `valueStorage`.
-    private var boxedValue: AnyObject?
+    @exclusivity(unchecked) private var boxedValue: AnyObject?
     /// The error of a future finished with an error; `nil` when finished
     /// with a value.
-    private var error: (any Error)?
-    private var callbacks: [DoneCallback] = []
+    @exclusivity(unchecked) private var error: (any Error)?
+    /// Type-erased to a non-generic function type: an empty array of the
+    /// generic `DoneCallback` made every (unspecialized) `init` look up that
+    /// array type's metadata.
+    @exclusivity(unchecked) private var callbacks: [@Sendable (AnyObject) throws -> Void] = []
     /// `nil` for the default logger: a stored reference to a generic static
     /// method would cost every future a closure context.
     private let callbackErrorHandler: CallbackErrorHandler?
+    /// The job that completes this future, when a ``ThreadPoolExecutor``
+    /// uses the future as its queued work item; `nil` once taken.
+    @exclusivity(unchecked) var poolJob: (@Sendable () throws -> Value)?
 
     /// How long a reader spins before it parks. A round trip through an idle
     /// worker takes a few microseconds; waking a parked thread on the other
@@ -74,6 +85,13 @@ public final class Future<Value: Sendable>: ConcurrentFuture, @unchecked Sendabl
     ///   Python logs `exception calling callback for <Future …>`.
     public init(callbackErrorHandler: CallbackErrorHandler? = nil) {
         self.callbackErrorHandler = callbackErrorHandler
+    }
+
+    /// A future that carries the job that will complete it.
+    @usableFromInline
+    init(poolJob: @escaping @Sendable () throws -> Value) {
+        self.callbackErrorHandler = nil
+        self.poolJob = poolJob
     }
 
     deinit {
@@ -132,12 +150,12 @@ public final class Future<Value: Sendable>: ConcurrentFuture, @unchecked Sendabl
         if !FutureWord(raw: word.load(ordering: .acquiring)).isDone {
             let stored = ParkingLot.stripe(for: self).withLock { _ -> Bool in
                 guard setFlagUnlessDone(FutureWord.callbacks) else { return false }
-                callbacks.append(callback)
+                callbacks.append { try callback(unsafeDowncast($0, to: Future<Value>.self)) }
                 return true
             }
             if stored { return }
         }
-        runCallbacks(CollectionOfOne(callback))
+        runCallback { try callback(self) }
     }
 
     public func setRunningOrNotifyCancel() throws -> Bool {
@@ -255,13 +273,15 @@ public final class Future<Value: Sendable>: ConcurrentFuture, @unchecked Sendabl
         let stripe = ParkingLot.stripe(for: self)
         // Taking the lock also orders this wake-up after any reader that set
         // the flag and is about to wait: it holds the lock until it waits.
-        let taken = stripe.withLock { wakeUps -> [DoneCallback] in
+        let taken = stripe.withLock { wakeUps -> [@Sendable (AnyObject) throws -> Void] in
             if before.hasWaiters { wakeUps &+= 1 }
             defer { callbacks = [] }
             return callbacks
         }
         if before.hasWaiters { stripe.broadcast() }
-        runCallbacks(taken)
+        for callback in taken {
+            runCallback { try callback(self) }
+        }
     }
 
     /// The current word once no completion is in flight. A completer holds
@@ -332,16 +352,15 @@ public final class Future<Value: Sendable>: ConcurrentFuture, @unchecked Sendabl
         ) { _, done in done }
     }
 
-    private func runCallbacks(_ callbacks: some Sequence<DoneCallback>) {
-        for callback in callbacks {
-            do {
-                try callback(self)
-            } catch {
-                if let callbackErrorHandler {
-                    callbackErrorHandler(error, self)
-                } else {
-                    Self.logCallbackError(error, self)
-                }
+    /// Runs one callback; its error goes to the handler, never further.
+    private func runCallback(_ callback: () throws -> Void) {
+        do {
+            try callback()
+        } catch {
+            if let callbackErrorHandler {
+                callbackErrorHandler(error, self)
+            } else {
+                Self.logCallbackError(error, self)
             }
         }
     }

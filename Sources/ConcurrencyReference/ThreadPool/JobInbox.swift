@@ -1,56 +1,84 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Synchronization
 
-/// A lock-free multi-producer stack of jobs that a consumer empties in one
-/// exchange, in submission order.
+/// Where submits put their jobs: a list behind a spin lock that is held for
+/// an append or a swap, never longer.
 ///
-/// Submitting threads never take the pool's lock: they push here. Workers
-/// move the whole inbox into the pool's locked queue when they look for
-/// work, so the lock is shared by the workers only, once per batch.
-final class JobInbox: Sendable {
-    private let head = Atomic<Unmanaged<PoolJob>?>(nil)
+/// Submitting threads never take the pool's lock: they append here. Workers
+/// swap the whole list out when they look for work and move it into the
+/// pool's locked queue, so that lock is shared by the workers only, once
+/// per batch. A pthread mutex here would put the submitter to sleep
+/// whenever a worker happens to be swapping (glibc does not spin), and the
+/// wake-up costs more than a thousand swaps.
+final class JobInbox: @unchecked Sendable {
+    // @unchecked Sendable is safe: `jobs` is read and written only between
+    // `lock()` and `unlock()`, whose acquiring exchange and releasing store
+    // on `locked` order every such access after the previous holder's.
+    private let locked = Atomic<Bool>(false)
+    /// Opts out of run-time exclusivity checks: the lock already makes
+    /// every access exclusive, and the check cost a call per submit.
+    @exclusivity(unchecked) private var jobs: [any PoolRunnable] = []
+    /// `jobs.count`, readable without the lock. Sequentially consistent: a
+    /// worker about to park announces itself, then reads this; a submitter
+    /// appends, then reads the announcement. One always sees the other.
+    private let count = Atomic<Int>(0)
 
-    /// Whether a job is waiting. Sequentially consistent: a worker about to
-    /// park announces itself, then reads this; a submitter pushes, then reads
-    /// the announcement. One of the two always sees the other.
     var isEmpty: Bool {
-        head.load(ordering: .sequentiallyConsistent) == nil
+        count.load(ordering: .sequentiallyConsistent) == 0
     }
 
-    /// Adds `job`; it is retained until taken.
-    func push(_ job: PoolJob) {
-        let node = Unmanaged.passRetained(job)
-        var current = head.load(ordering: .relaxed)
+    func push(_ job: any PoolRunnable) {
+        lock()
+        jobs.append(job)
+        count.store(jobs.count, ordering: .sequentiallyConsistent)
+        unlock()
+    }
+
+    /// Moves every job, oldest first, to the end of `buffer`.
+    func takeAll(into buffer: inout [any PoolRunnable]) {
+        guard !isEmpty else { return }
+        if buffer.isEmpty {
+            // Swap buffers rather than copy: the two arrays trade places and
+            // keep their capacity, so neither side allocates in steady state.
+            lock()
+            swap(&jobs, &buffer)
+            count.store(0, ordering: .sequentiallyConsistent)
+            unlock()
+        } else {
+            lock()
+            buffer.append(contentsOf: jobs)
+            jobs.removeAll(keepingCapacity: true)
+            count.store(0, ordering: .sequentiallyConsistent)
+            unlock()
+        }
+    }
+
+    @inline(__always)
+    private func lock() {
+        if !locked.exchange(true, ordering: .acquiring) { return }
+        lockContended()
+    }
+
+    private func lockContended() {
+        var spins = 0
         while true {
-            job.nextInInbox = current
-            let (exchanged, original) = head.compareExchange(
-                expected: current, desired: node, ordering: .sequentiallyConsistent
-            )
-            if exchanged { return }
-            current = original
+            while locked.load(ordering: .relaxed) {
+                spins &+= 1
+                // The holder may have been preempted: let it run.
+                if spins > 64 { sched_yield() }
+            }
+            if !locked.exchange(true, ordering: .acquiring) { return }
         }
     }
 
-    /// Takes every job, oldest first, and hands each to `body`.
-    func takeAll(_ body: (PoolJob) -> Void) {
-        var node = head.exchange(nil, ordering: .sequentiallyConsistent)
-        guard node != nil else { return }
-        // The stack holds the newest first: reverse the links in place.
-        var oldestFirst: Unmanaged<PoolJob>?
-        while let current = node {
-            let job = current.takeUnretainedValue()
-            node = job.nextInInbox
-            job.nextInInbox = oldestFirst
-            oldestFirst = current
-        }
-        while let current = oldestFirst {
-            let job = current.takeRetainedValue()
-            oldestFirst = job.nextInInbox
-            job.nextInInbox = nil
-            body(job)
-        }
-    }
-
-    deinit {
-        takeAll { $0.cancel() }
+    @inline(__always)
+    private func unlock() {
+        locked.store(false, ordering: .releasing)
     }
 }

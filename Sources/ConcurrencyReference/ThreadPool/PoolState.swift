@@ -3,7 +3,10 @@ import ConcurrencyPrimitives
 /// Everything a ``ThreadPoolExecutor`` guards with its lock.
 struct PoolState {
     /// Jobs moved out of the inbox and not yet taken by a worker.
-    var queue = FIFOQueue<PoolJob>()
+    var queue = FIFOQueue<any PoolRunnable>()
+    /// Where a worker swaps the inbox's jobs before queueing them; kept
+    /// between uses for its capacity.
+    var intake: [any PoolRunnable] = []
     /// One slot per started worker.
     var threads: [WorkerSlot] = []
     /// Set by shutdown once no submit is in flight: with an empty queue

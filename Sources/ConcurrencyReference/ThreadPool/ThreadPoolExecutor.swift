@@ -19,7 +19,8 @@ import Synchronization
 /// ```
 ///
 /// Hand-off is built for this machine's reality: waking a parked thread on
-/// another core costs 20–90 µs, so submitters push into a lock-free inbox and
+/// another core costs 20–90 µs, so submitters append to an inbox that the pool's
+/// lock does not guard and
 /// wake a worker only when one is parked; an idle worker spins briefly before
 /// it parks; and a worker facing a long queue takes a small batch at once
 /// (never more than its share, so peers are not starved of work).
@@ -115,15 +116,15 @@ public final class ThreadPoolExecutor: ConcurrentExecutor, CustomStringConvertib
     public func submit<Result: Sendable>(
         _ job: @escaping @Sendable () throws -> Result
     ) throws -> any ConcurrentFuture<Result> {
-        let future = Future<Result>()
-        try enqueue(WorkItem(future: future, job: job))
+        let future = Future<Result>(poolJob: job)
+        try enqueue(future)
         return future
     }
 
     /// Accepts a job unless the pool is shut down or broken, and makes sure
     /// a worker will run it.
     @usableFromInline
-    func enqueue(_ item: PoolJob) throws {
+    func enqueue(_ item: any PoolRunnable) throws {
         guard gate.wrappingAdd(1, ordering: .acquiring).newValue & Self.gateClosed == 0 else {
             gate.wrappingSubtract(1, ordering: .releasing)
             throw state.withLock { state in
@@ -147,13 +148,13 @@ public final class ThreadPoolExecutor: ConcurrentExecutor, CustomStringConvertib
     public func shutdown(wait: Bool, cancelFutures: Bool) {
         stopping.store(true, ordering: .releasing)
         closeGate()
-        let (cancelled, mustJoin) = state.withLock { state -> ([PoolJob], Bool) in
+        let (cancelled, mustJoin) = state.withLock { state -> ([any PoolRunnable], Bool) in
             state.shutDown = true
-            var cancelled: [PoolJob] = []
+            var cancelled: [any PoolRunnable] = []
             if cancelFutures {
                 cancelPending.store(true, ordering: .releasing)
                 cancelled = state.queue.removeAll()
-                inbox.takeAll { cancelled.append($0) }
+                inbox.takeAll(into: &cancelled)
                 queuedCount.store(0, ordering: .releasing)
             }
             guard wait, !state.joinClaimed else { return (cancelled, false) }
@@ -161,7 +162,7 @@ public final class ThreadPoolExecutor: ConcurrentExecutor, CustomStringConvertib
             return (cancelled, true)
         }
         state.broadcast()
-        for item in cancelled { item.cancel() }
+        for item in cancelled { item.cancelPoolJob() }
         guard wait else { return }
         if mustJoin {
             joinWorkers()
@@ -273,17 +274,17 @@ public final class ThreadPoolExecutor: ConcurrentExecutor, CustomStringConvertib
                 return
             }
         }
-        var batch: [PoolJob] = []
+        var batch: [any PoolRunnable] = []
         batch.reserveCapacity(Self.maxBatch)
         while nextBatch(into: &batch) {
             for (offset, item) in batch.enumerated() {
                 // shutdown(cancelFutures: true) cancels everything not yet
                 // started, including what this worker took but has not run.
                 if offset > 0 && cancelPending.load(ordering: .acquiring) {
-                    for rest in batch[offset...] { rest.cancel() }
+                    for rest in batch[offset...] { rest.cancelPoolJob() }
                     break
                 }
-                item.run {
+                item.runPoolJob {
                     if !fullyStaffed.load(ordering: .relaxed) { idleTokens.add(1, ordering: .releasing) }
                 }
             }
@@ -301,7 +302,7 @@ public final class ThreadPoolExecutor: ConcurrentExecutor, CustomStringConvertib
 
     /// Waits for work and puts it in `batch`.
     /// - Returns: `false` when the worker should exit.
-    private func nextBatch(into batch: inout [PoolJob]) -> Bool {
+    private func nextBatch(into batch: inout [any PoolRunnable]) -> Bool {
         while true {
             switch state.withLock({ take(from: &$0, into: &batch) }) {
             case .work: return true
@@ -341,9 +342,9 @@ public final class ThreadPoolExecutor: ConcurrentExecutor, CustomStringConvertib
 
     /// Moves the inbox into the queue and takes a batch from it. Call with
     /// the pool locked.
-    private func take(from state: inout PoolState, into batch: inout [PoolJob]) -> Take {
+    private func take(from state: inout PoolState, into batch: inout [any PoolRunnable]) -> Take {
         if state.broken != nil { return .exit }
-        inbox.takeAll { state.queue.append($0) }
+        drainInbox(into: &state)
         if state.queue.isEmpty { return state.shutDown ? .exit : .idle }
         // At most a fair share, so a long queue of slow jobs is still spread
         // over every worker; batches only pay off on long queues.
@@ -353,16 +354,25 @@ public final class ThreadPoolExecutor: ConcurrentExecutor, CustomStringConvertib
         return .work
     }
 
+    /// Moves the inbox's jobs to the end of the queue. Call with the pool
+    /// locked.
+    private func drainInbox(into state: inout PoolState) {
+        inbox.takeAll(into: &state.intake)
+        guard !state.intake.isEmpty else { return }
+        state.queue.append(contentsOf: state.intake)
+        state.intake.removeAll(keepingCapacity: true)
+    }
+
     private func breakPool(reason: String) {
         state.withLock { state in state.broken = state.broken ?? reason }
         closeGate()
-        let pending = state.withLock { state -> [PoolJob] in
-            inbox.takeAll { state.queue.append($0) }
+        let pending = state.withLock { state -> [any PoolRunnable] in
+            drainInbox(into: &state)
             queuedCount.store(0, ordering: .releasing)
             return state.queue.removeAll()
         }
         state.broadcast()
         let error = ConcurrencyError.brokenExecutor(reason: reason)
-        for item in pending { item.fail(error) }
+        for item in pending { item.failPoolJob(error) }
     }
 }
