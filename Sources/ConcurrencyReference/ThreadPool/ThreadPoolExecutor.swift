@@ -19,11 +19,12 @@ import Synchronization
 /// ```
 ///
 /// Hand-off is built for this machine's reality: waking a parked thread on
-/// another core costs 20–90 µs, so submitters append to an inbox that the pool's
-/// lock does not guard and
-/// wake a worker only when one is parked; an idle worker spins briefly before
-/// it parks; and a worker facing a long queue takes a small batch at once
-/// (never more than its share, so peers are not starved of work).
+/// another core costs 20–90 µs. So a submit allocates one object (the future,
+/// which carries its job), appends it to an inbox that the pool's lock does
+/// not guard, and wakes a worker only when one is parked; an idle worker
+/// spins briefly before it parks; a reader spins briefly before it parks;
+/// and a worker facing a long queue takes a small batch at once (never more
+/// than its share, so peers are not starved of work).
 public final class ThreadPoolExecutor: ConcurrentExecutor, CustomStringConvertible {
     /// The default worker count: `min(32, cores + 4)`, Python's default
     /// since 3.8. A thread pool is for work that blocks (I/O, sleeps,
