@@ -46,7 +46,7 @@ package struct IdentitySet {
     package mutating func insert(_ object: AnyObject) -> Bool {
         // At most half full, so probes stay short and always end.
         if (count + 1) * 2 > slots.count { grow() }
-        return insert(address: UInt(bitPattern: ObjectIdentifier(object).hashValue))
+        return insert(address: UInt(bitPattern: ObjectIdentifier(object)))
     }
 
     private mutating func insert(address: UInt) -> Bool {

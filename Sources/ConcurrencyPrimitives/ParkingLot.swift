@@ -19,7 +19,7 @@ package enum ParkingLot {
     package static func stripe(for object: AnyObject) -> ConditionLock<UInt64> {
         // Objects are 16-byte aligned: drop the bits every address shares,
         // then mix, so neighbours from one allocation burst spread out.
-        let address = UInt(bitPattern: ObjectIdentifier(object).hashValue) >> 4
+        let address = UInt(bitPattern: ObjectIdentifier(object)) >> 4
         let mixed = address &* 0x9E37_79B9_7F4A_7C15
         return stripes[Int(truncatingIfNeeded: mixed >> (UInt.bitWidth - stripeBits))]
     }
