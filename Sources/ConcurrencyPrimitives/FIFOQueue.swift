@@ -4,7 +4,11 @@
 /// that runs unspecialized looks up `Array<Element>` metadata on every call.
 @frozen
 package struct FIFOQueue<Element> {
-    @usableFromInline var storage: [Element] = []
+    /// Slots already handed out hold `nil`: the thread pool queues its
+    /// futures here, and a slot that kept a taken future until the queue
+    /// emptied would keep the future and its value alive after the caller
+    /// had dropped it (and move that deallocation to whoever drains last).
+    @usableFromInline var storage: [Element?] = []
     @usableFromInline var head = 0
 
     @inlinable package init() {}
@@ -17,21 +21,32 @@ package struct FIFOQueue<Element> {
     }
 
     @inlinable package mutating func append(contentsOf elements: [Element]) {
-        storage.append(contentsOf: elements)
+        // One at a time: `reserveCapacity` would grow the storage to the
+        // exact size on every call, copying it each time.
+        for element in elements { storage.append(element) }
     }
 
     /// Moves up to `limit` elements from the front to the end of `buffer`,
     /// so a consumer can reuse one buffer instead of allocating per call.
     @inlinable package mutating func removeFirst(upTo limit: Int, into buffer: inout [Element]) {
+        let start = head
         let end = head + Swift.min(limit, count)
-        buffer.append(contentsOf: storage[head..<end])
+        storage.withUnsafeMutableBufferPointer { slots in
+            // Move each element out and leave `nil`: no retain and release
+            // per element.
+            let base = slots.baseAddress!
+            for index in start..<end {
+                buffer.append((base + index).move().unsafelyUnwrapped)
+                (base + index).initialize(to: nil)
+            }
+        }
         head = end
         compactIfSparse()
     }
 
     /// Removes and returns every element.
     @inlinable package mutating func removeAll() -> [Element] {
-        let taken = Array(storage[head...])
+        let taken = storage[head...].map { $0.unsafelyUnwrapped }
         storage.removeAll(keepingCapacity: true)
         head = 0
         return taken

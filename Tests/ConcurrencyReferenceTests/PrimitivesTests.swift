@@ -20,6 +20,25 @@ struct PrimitivesTests {
         #expect(stranger)
     }
 
+    // The pool queues its futures here: a future taken by a worker must not
+    // stay referenced by the queue (with its value) until the queue drains.
+    @Test func fifoQueueDropsWhatItHandsOut() {
+        var queue = FIFOQueue<Object>()
+        weak var first: Object?
+        do {
+            let object = Object()
+            first = object
+            queue.append(object)
+        }
+        for _ in 0..<10 { queue.append(Object()) }
+        var taken: [Object] = []
+        queue.removeFirst(upTo: 1, into: &taken)
+        #expect(first != nil)
+        taken.removeAll()
+        #expect(first == nil)
+        #expect(queue.count == 10)
+    }
+
     @Test func fifoQueueHandsOutInOrderAcrossCompaction() {
         var queue = FIFOQueue<Int>()
         var taken: [Int] = []
