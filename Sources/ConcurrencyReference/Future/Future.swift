@@ -113,26 +113,12 @@ public final class Future<Value: Sendable>: ConcurrentFuture, @unchecked Sendabl
 
     @discardableResult
     public func cancel() -> Bool {
-        var current = settledWord()
-        while true {
-            switch current.phase {
-            case FutureWord.pending:
-                let (exchanged, original) = word.compareExchange(
-                    expected: current.raw, desired: current.with(phase: FutureWord.cancelled).raw,
-                    ordering: .acquiringAndReleasing
-                )
-                if exchanged {
-                    notify(current)
-                    return true
-                }
-                current = FutureWord(raw: original)
-                if current.isCompleting { current = settledWord() }
-            case FutureWord.cancelled, FutureWord.cancelledAndNotified:
-                return true
-            default:
-                return false
-            }
+        let (before, changed) = transition { current in
+            current.phase == FutureWord.pending ? current.with(phase: FutureWord.cancelled) : nil
         }
+        if changed { notify(before) }
+        return before.phase == FutureWord.pending || before.phase == FutureWord.cancelled
+            || before.phase == FutureWord.cancelledAndNotified
     }
 
     public func result(timeout: Duration?) throws -> Value {
@@ -159,22 +145,15 @@ public final class Future<Value: Sendable>: ConcurrentFuture, @unchecked Sendabl
     }
 
     public func setRunningOrNotifyCancel() throws -> Bool {
-        var current = settledWord()
-        while true {
-            let next: Int
+        let (before, _) = try transition { current in
             switch current.phase {
-            case FutureWord.pending: next = FutureWord.running
-            case FutureWord.cancelled: next = FutureWord.cancelledAndNotified
+            case FutureWord.pending: current.with(phase: FutureWord.running)
+            case FutureWord.cancelled: current.with(phase: FutureWord.cancelledAndNotified)
             default:
                 throw ConcurrencyError.invalidState(operation: .setRunningOrNotifyCancel, state: current.state)
             }
-            let (exchanged, original) = word.compareExchange(
-                expected: current.raw, desired: current.with(phase: next).raw, ordering: .acquiringAndReleasing
-            )
-            if exchanged { return next == FutureWord.running }
-            current = FutureWord(raw: original)
-            if current.isCompleting { current = settledWord() }
         }
+        return before.phase == FutureWord.pending
     }
 
     public func setResult(_ value: Value) throws {
@@ -210,16 +189,30 @@ public final class Future<Value: Sendable>: ConcurrentFuture, @unchecked Sendabl
     /// `running → finished`.
     /// - Returns: The word before the claim.
     private func claimCompletion(operation: FutureOperation) throws -> FutureWord {
-        var current = settledWord()
-        while true {
+        try transition { current in
             guard current.phase == FutureWord.pending || current.phase == FutureWord.running else {
                 throw ConcurrencyError.invalidState(operation: operation, state: current.state)
             }
+            return current.adding(FutureWord.completing)
+        }.before
+    }
+
+    /// The one compare-exchange loop behind every transition: `decide` sees
+    /// the word with no completion in flight and returns the word to install,
+    /// or `nil` to leave the future as it is (or throws). Retries whenever
+    /// another thread changed the word first.
+    /// - Returns: The word `decide` last saw, and whether it was replaced.
+    @inline(__always)
+    private func transition(
+        _ decide: (FutureWord) throws -> FutureWord?
+    ) rethrows -> (before: FutureWord, changed: Bool) {
+        var current = settledWord()
+        while true {
+            guard let next = try decide(current) else { return (current, false) }
             let (exchanged, original) = word.compareExchange(
-                expected: current.raw, desired: current.adding(FutureWord.completing).raw,
-                ordering: .acquiringAndReleasing
+                expected: current.raw, desired: next.raw, ordering: .acquiringAndReleasing
             )
-            if exchanged { return current }
+            if exchanged { return (current, true) }
             current = FutureWord(raw: original)
             if current.isCompleting { current = settledWord() }
         }
