@@ -13,6 +13,9 @@
 /// | ``brokenExecutor(reason:)`` | `BrokenExecutor`, `BrokenThreadPool`, `BrokenProcessPool` |
 /// | ``invalidArgument(_:)`` | `ValueError` (for example `max_workers <= 0`) |
 /// | ``loopClosed`` | `RuntimeError('Event loop is closed')` |
+/// | ``loopRunning`` | `RuntimeError('This event loop is already running')`, `RuntimeError('Cannot close a running event loop')` |
+/// | ``noRunningLoop`` | `RuntimeError('no running event loop')` |
+/// | ``differentLoop`` | `RuntimeError('Task got Future attached to a different loop')` |
 public enum ConcurrencyError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The future or task was cancelled.
     case cancelled
@@ -30,10 +33,18 @@ public enum ConcurrencyError: Error, Sendable, Hashable, CustomStringConvertible
     case invalidArgument(String)
     /// Work was handed to an event loop after it was closed.
     case loopClosed
+    /// The loop (or another loop on the same thread) is already running, so
+    /// it cannot be started again or closed.
+    case loopRunning
+    /// A loop-bound operation was called outside any running loop.
+    case noRunningLoop
+    /// A task awaited a loop future that belongs to another loop.
+    case differentLoop
 
     /// The case without its payload, for comparisons that ignore details.
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         case cancelled, timeout, invalidState, executorShutDown, brokenExecutor, invalidArgument, loopClosed
+        case loopRunning, noRunningLoop, differentLoop
     }
 
     /// The case without its payload.
@@ -46,6 +57,9 @@ public enum ConcurrencyError: Error, Sendable, Hashable, CustomStringConvertible
         case .brokenExecutor: .brokenExecutor
         case .invalidArgument: .invalidArgument
         case .loopClosed: .loopClosed
+        case .loopRunning: .loopRunning
+        case .noRunningLoop: .noRunningLoop
+        case .differentLoop: .differentLoop
         }
     }
 
@@ -59,7 +73,7 @@ public enum ConcurrencyError: Error, Sendable, Hashable, CustomStringConvertible
         case .executorShutDown: "RuntimeError"
         case .brokenExecutor: "BrokenExecutor"
         case .invalidArgument: "ValueError"
-        case .loopClosed: "RuntimeError"
+        case .loopClosed, .loopRunning, .noRunningLoop, .differentLoop: "RuntimeError"
         }
     }
 
@@ -81,6 +95,12 @@ public enum ConcurrencyError: Error, Sendable, Hashable, CustomStringConvertible
             "\(message) (ValueError)"
         case .loopClosed:
             "the event loop is closed (RuntimeError)"
+        case .loopRunning:
+            "the event loop is already running (RuntimeError)"
+        case .noRunningLoop:
+            "no running event loop (RuntimeError)"
+        case .differentLoop:
+            "the future is attached to a different loop (RuntimeError)"
         }
     }
 }
