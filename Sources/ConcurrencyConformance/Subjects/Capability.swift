@@ -26,4 +26,10 @@ public struct Capability: RawRepresentable, Hashable, Sendable, Codable, CustomS
     /// The executor runs an initializer once in each worker before its first
     /// job, and breaks when it throws.
     public static let workerInitializer = Capability(rawValue: "workerInitializer")
+    /// Makes ``ConcurrencySpec/EventLoop`` values on demand.
+    public static let eventLoop = Capability(rawValue: "eventLoop")
+    /// The loop offers a virtual clock: when nothing is ready, its time jumps
+    /// to the next timer, so timing clauses check exact loop-time deltas at
+    /// once. Clauses that measure time run in both clock modes.
+    public static let virtualTime = Capability(rawValue: "virtualTime")
 }

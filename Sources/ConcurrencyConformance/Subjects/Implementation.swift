@@ -50,6 +50,14 @@ extension ExecutorFactory {
     }
 }
 
+/// Makes event loops of the implementation under test.
+public protocol LoopFactory: Sendable {
+    /// Returns a new, open, idle loop. `virtualTime` asks for a virtual
+    /// clock; the kit asks for one only from implementations that declare
+    /// ``Capability/virtualTime``.
+    func makeLoop(virtualTime: Bool) throws -> any EventLoop
+}
+
 /// An implementation under test: a name, a kind, its factories, and what it
 /// offers.
 ///
@@ -85,6 +93,8 @@ public struct Implementation: Sendable, Identifiable, CustomStringConvertible {
     public var futures: (any FutureFactory)?
     /// Makes executors, when the implementation has them.
     public var executors: (any ExecutorFactory)?
+    /// Makes event loops, when the implementation has them.
+    public var loops: (any LoopFactory)?
     /// For each clause the implementation fails on purpose, why: a real
     /// difference of the engine it adapts, stated in CONFORMANCE.md too.
     public var knownDeviations: [String: String]
@@ -98,7 +108,8 @@ public struct Implementation: Sendable, Identifiable, CustomStringConvertible {
         capabilities: Set<Capability> = [],
         knownDeviations: [String: String] = [:],
         futures: (any FutureFactory)? = nil,
-        executors: (any ExecutorFactory)? = nil
+        executors: (any ExecutorFactory)? = nil,
+        loops: (any LoopFactory)? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -106,10 +117,12 @@ public struct Implementation: Sendable, Identifiable, CustomStringConvertible {
         self.targets = targets
         self.futures = futures
         self.executors = executors
+        self.loops = loops
         self.knownDeviations = knownDeviations
         var capabilities = capabilities
         if futures != nil { capabilities.insert(.futures) }
         if executors != nil { capabilities.insert(.executor) }
+        if loops != nil { capabilities.insert(.eventLoop) }
         self.capabilities = capabilities
     }
 
@@ -123,6 +136,10 @@ public struct Implementation: Sendable, Identifiable, CustomStringConvertible {
         if let executorSubject = subject as? any ExecutorSubject.Type {
             executors = SubjectExecutorFactory(subject: executorSubject)
         }
+        var loops: (any LoopFactory)?
+        if let loopSubject = subject as? any LoopSubject.Type {
+            loops = SubjectLoopFactory(subject: loopSubject)
+        }
         self.init(
             name: subject.name,
             kind: subject.kind,
@@ -130,7 +147,8 @@ public struct Implementation: Sendable, Identifiable, CustomStringConvertible {
             capabilities: subject.capabilities,
             knownDeviations: subject.knownDeviations,
             futures: futures,
-            executors: executors
+            executors: executors,
+            loops: loops
         )
     }
 
@@ -209,5 +227,29 @@ private struct SubjectExecutorFactory: ExecutorFactory {
 
     func makeExecutor(maxWorkers: Int?, initializer: (@Sendable () throws -> Void)?) throws -> any ConcurrentExecutor {
         try subject.makeExecutor(maxWorkers: maxWorkers, initializer: initializer)
+    }
+}
+
+/// A subject that makes event loops (``ConcurrencySpec/EventLoop``).
+///
+/// ```swift
+/// enum MyLoops: LoopSubject {
+///     static let capabilities: Set<Capability> = [.virtualTime]
+///     static func makeLoop(virtualTime: Bool) throws -> any EventLoop {
+///         MyLoop(clock: virtualTime ? .virtual : .real)
+///     }
+/// }
+/// ```
+public protocol LoopSubject: ConformanceSubject {
+    /// Returns a new loop; `virtualTime` is only ever `true` when the subject
+    /// declares ``Capability/virtualTime``.
+    static func makeLoop(virtualTime: Bool) throws -> any EventLoop
+}
+
+private struct SubjectLoopFactory: LoopFactory {
+    let subject: any LoopSubject.Type
+
+    func makeLoop(virtualTime: Bool) throws -> any EventLoop {
+        try subject.makeLoop(virtualTime: virtualTime)
     }
 }
