@@ -44,6 +44,21 @@ package struct FIFOQueue<Element> {
         compactIfSparse()
     }
 
+    /// Removes and returns the first element, or `nil` when empty.
+    @inlinable package mutating func popFirst() -> Element? {
+        guard head < storage.count else { return nil }
+        let element = storage.withUnsafeMutableBufferPointer { slots in
+            // Moved out, not copied: the queue keeps no reference behind.
+            let slot = slots.baseAddress! + head
+            let element = slot.move()
+            slot.initialize(to: nil)
+            return element
+        }
+        head += 1
+        compactIfSparse()
+        return element
+    }
+
     /// Removes and returns every element.
     @inlinable package mutating func removeAll() -> [Element] {
         let taken = storage[head...].map { $0.unsafelyUnwrapped }
