@@ -5,11 +5,15 @@ import ConcurrencySpec
 /// The reference implementation, described to the kit exactly as an adopter
 /// describes theirs: through the public subject protocols, with no private
 /// hooks.
-public enum ReferenceImplementation: FutureSubject, ExecutorSubject {
+public enum ReferenceImplementation: FutureSubject, ExecutorSubject, LoopSubject {
     public static let name = "reference"
     public static let kind = Implementation.Kind.reference
-    public static let summary = "ConcurrencyReference: Future and ThreadPoolExecutor"
-    public static let capabilities: Set<Capability> = [.threadPool, .ownsWorkerThreads, .workerInitializer]
+    public static let summary = "ConcurrencyReference: Future, ThreadPoolExecutor and SerialEventLoop"
+    public static let capabilities: Set<Capability> = [.threadPool, .ownsWorkerThreads, .workerInitializer, .virtualTime]
+
+    public static func makeLoop(virtualTime: Bool) throws -> any EventLoop {
+        SerialEventLoop(clock: virtualTime ? .virtual : .real)
+    }
 
     public static func makeFuture<Value: Sendable>(of type: Value.Type) -> any ConcurrentFuture<Value> {
         Future<Value>()

@@ -21,4 +21,12 @@ public struct Variant: Hashable, Sendable, CustomStringConvertible {
 
     /// The three completion timings, in the order above.
     public static let completionTimings: [Variant] = [.alreadyDone, .doneRightAway, .doneLater]
+
+    /// The loop runs in the implementation's virtual time: timing is exact.
+    public static let virtualClock = Variant("virtual clock")
+    /// The loop runs in real time: timing is checked with bounds.
+    public static let realClock = Variant("real clock")
+
+    /// Both clock modes, virtual first.
+    public static let clockModes: [Variant] = [.virtualClock, .realClock]
 }

@@ -25,6 +25,7 @@ public final class CheckContext: Sendable {
     private let recorder = Locked(Recording())
     private let threads: DispatchGroup
     private let executors = Locked<[any ConcurrentExecutor]>([])
+    private let loops = Locked<[any EventLoop]>([])
 
     private struct Recording {
         var failures: [Failure] = []
@@ -181,6 +182,88 @@ public final class CheckContext: Sendable {
     func shutDownExecutors() {
         for executor in executors.withLock({ $0 }) {
             executor.shutdown(wait: false, cancelFutures: true)
+        }
+        // A loop still running belongs to a check the watchdog abandoned;
+        // closing it would fail, and it is left to its thread.
+        for loop in loops.withLock({ $0 }) where !loop.isRunning {
+            try? loop.close()
+        }
+    }
+
+    // MARK: Loops
+
+    /// Whether the check runs in the implementation's virtual time (the
+    /// ``Variant/virtualClock`` variant), where loop-time deltas are exact.
+    public var isVirtualClock: Bool { variant == .virtualClock }
+
+    /// A new loop of the implementation under test, in virtual time for the
+    /// ``Variant/virtualClock`` variant (skipping the check when the
+    /// implementation has no virtual clock) and in real time otherwise. Loops
+    /// are closed when the check ends.
+    ///
+    /// Only clauses that require ``Capability/eventLoop`` call it.
+    public func makeLoop() throws -> any EventLoop {
+        guard let factory = implementation.loops else {
+            preconditionFailure("\(implementation.name) has no loop factory; the clause must require .eventLoop")
+        }
+        if isVirtualClock, !implementation.capabilities.contains(.virtualTime) {
+            try skip("the implementation declares no virtual clock (capability virtualTime)")
+        }
+        let loop = try factory.makeLoop(virtualTime: isVirtualClock)
+        loops.withLock { $0.append(loop) }
+        return loop
+    }
+
+    /// A new loop that always keeps real time, for checks about work on
+    /// other threads, which virtual time does not measure.
+    public func makeRealTimeLoop() throws -> any EventLoop {
+        guard let factory = implementation.loops else {
+            preconditionFailure("\(implementation.name) has no loop factory; the clause must require .eventLoop")
+        }
+        let loop = try factory.makeLoop(virtualTime: false)
+        loops.withLock { $0.append(loop) }
+        return loop
+    }
+
+    /// Runs `body` as a task on a new loop until it is done (Python's
+    /// `loop.run_until_complete(main())`); a thrown error is a failure and
+    /// gives `nil`.
+    public func runOnLoop<Result: Sendable>(
+        _ what: String = "the check's main task",
+        fileID: String = #fileID,
+        line: Int = #line,
+        _ body: @escaping @Sendable (any EventLoop) async throws -> Result
+    ) throws -> Result? {
+        let loop = try makeLoop()
+        do {
+            return try loop.runUntilComplete { try await body(loop) }
+        } catch {
+            fail("\(what) threw \(describe(error))", fileID: fileID, line: line)
+            return nil
+        }
+    }
+
+    /// Checks a span of loop time: exactly `units` in virtual time; at least
+    /// `units` less one clock resolution and below `below` units in real time.
+    public func expectLoopSpan(
+        _ span: Duration,
+        units count: Double,
+        below upper: Double,
+        resolution: Duration,
+        _ what: String,
+        fileID: String = #fileID,
+        line: Int = #line
+    ) {
+        if isVirtualClock {
+            expect(
+                span == units(count),
+                "\(what) took \(format(span)) of virtual time, not exactly \(format(units(count)))",
+                fileID: fileID,
+                line: line
+            )
+        } else {
+            expectAtLeast(span, units(count) - resolution, what, fileID: fileID, line: line)
+            expectBelow(span, units(upper), what, fileID: fileID, line: line)
         }
     }
 
