@@ -53,6 +53,17 @@ let package = Package(
             name: "pool-profile",
             dependencies: ["PoolWorkloads"]
         ),
+        // The event-loop workloads (SerialEventLoop against asyncio and
+        // uvloop, see bench_asyncio.py): a plain executable that prints
+        // bench_asyncio.py's JSON, because the sleep-overshoot percentiles
+        // are not a per-iteration metric package-benchmark could report.
+        .executableTarget(
+            name: "loop-bench",
+            dependencies: [
+                .product(name: "ConcurrencySpec", package: "ConcurrencyKit"),
+                .product(name: "ConcurrencyReference", package: "ConcurrencyKit"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

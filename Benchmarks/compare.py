@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
-"""Side-by-side table of the Swift suite (package-benchmark's JMH export) and
-bench_cpython.py's JSON: per-item times, CPython ÷ Swift, and the issue's
-targets for the reference implementation.
+"""Side-by-side tables of the Swift suites and their CPython twins: per-item
+times, CPython ÷ Swift, and the issue's targets for the reference
+implementation.
 
-    python3 compare.py --swift Current_run.jmh.json --python cpython.json [--smoke]
+  - thread pool: package-benchmark's JMH export (ThreadPoolBenchmarks) against
+    bench_cpython.py's JSON (concurrent.futures);
+  - event loop: loop-bench's JSON (SerialEventLoop, plus a Swift TaskGroup
+    row) against bench_asyncio.py's JSON (asyncio and, when installed, uvloop).
 
-Headline figures are medians over the measured iterations, with the best
-iteration in parentheses. Targets are reported (met / MISSED), never
-asserted: the exit status is non-zero only when a workload is missing from
-either side or the two sides ran different sizes. In smoke mode no target is
-evaluated at all.
+    python3 compare.py --swift Current_run.jmh.json --python cpython.json \
+                       --loop-swift loop-swift.json --loop-python asyncio.json [--smoke]
+
+Either pair may be left out; at least one is needed. Headline figures are
+medians over the measured iterations (runs), with the best in parentheses.
+Targets are reported (met / MISSED), never asserted: the exit status is
+non-zero only when a workload is missing from either side or the two sides
+ran different sizes. In smoke mode no target is evaluated at all.
 """
 
 import argparse
@@ -30,6 +36,26 @@ ROWS = [
 ]
 SPEEDUP_TARGET = 1.7
 LINEARITY_TOLERANCE = 1.5  # per-future cost at the largest n within 1.5x of the smallest
+
+# The event-loop table: workload -> (label, unit, scale of one item in
+# seconds, divide the times by n?, target per item or None). The Swift key is
+# "reference.<workload>", the CPython keys "asyncio.<workload>" and
+# "uvloop.<workload>".
+LOOP_ROWS = [
+    ("call_soon", "call_soon N no-op callbacks, until the last has run", "µs/callback", 1e-6, True, 0.1),
+    ("create_task_gather", "create_task N tasks (each sleep(0)), then gather", "µs/task", 1e-6, True, 1.0),
+    ("call_later", "call_later N timers, delays in [0, 10 ms], until the last fires", "µs/timer", 1e-6, True, 1.0),
+    ("sleep_overshoot_p50", "sleep(10 ms) overshoot, p50 of N sleeps", "µs", 1e-6, False, None),
+    ("sleep_overshoot_p99", "sleep(10 ms) overshoot, p99 of N sleeps", "µs", 1e-6, False, 200.0),
+    ("sleep_overshoot_max", "sleep(10 ms) overshoot, max of N sleeps", "µs", 1e-6, False, None),
+]
+# Swift-only rows, shown under the reference's row of the same workload.
+LOOP_EXTRA_ROWS = {
+    "create_task_gather": [
+        ("swift-taskgroup", "  same shape, Swift TaskGroup (children await Task.yield())"),
+    ],
+}
+PYTHON_LOOPS = ["asyncio", "uvloop"]
 
 
 def load_swift(path):
@@ -54,6 +80,12 @@ def load_python(path):
     return report["python"], {(r["key"], r["n"]): r["times_s"] for r in report["results"]}
 
 
+def load_loop_report(path):
+    """(report, {(key, n): times_s}) from loop-bench's or bench_asyncio.py's JSON."""
+    report = json.load(open(path))
+    return report, {(r["key"], r["n"]): r["times_s"] for r in report["results"]}
+
+
 def summary(samples, n, scale):
     """(median, best) per item in the row's unit."""
     return statistics.median(samples) / n / scale, min(samples) / n / scale
@@ -62,11 +94,11 @@ def summary(samples, n, scale):
 def fmt(value):
     if value is None:
         return "—"
-    if value >= 100:
+    if abs(value) >= 100:
         return f"{value:,.0f}"
-    if value >= 10:
+    if abs(value) >= 10:
         return f"{value:.1f}"
-    if value >= 1:
+    if abs(value) >= 1:
         return f"{value:.2f}"
     return f"{value:.3f}"
 
@@ -78,16 +110,10 @@ def cell(pair):
     return f"{fmt(median)} ({fmt(best)})"
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--swift", required=True)
-    parser.add_argument("--python", required=True)
-    parser.add_argument("--smoke", action="store_true")
-    args = parser.parse_args()
-
+def pool_table(args, problems):
+    """The thread-pool table (ThreadPoolBenchmarks against bench_cpython.py)."""
     swift = load_swift(args.swift)
     python_version, python = load_python(args.python)
-    problems = []
 
     header = ["workload", "n", "unit", "Swift reference", "CPython TPE", "CPython ÷ Swift", "target (reference)"]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
@@ -160,6 +186,121 @@ def main():
         print()
         for note in notes:
             print(f"- {note}")
+
+
+def ratio_cell(numerator, denominator):
+    """numerator ÷ denominator of two (median, best) cells, on the medians."""
+    if numerator is None or denominator is None or denominator[0] <= 0 or numerator[0] <= 0:
+        return "—"
+    return f"{numerator[0] / denominator[0]:.1f}×"
+
+
+def loop_table(args, problems):
+    """The event-loop table (loop-bench against bench_asyncio.py)."""
+    swift_report, swift = load_loop_report(args.loop_swift)
+    python_report, python = load_loop_report(args.loop_python)
+    loops = python_report.get("loops", {})
+    missing_loops = [name for name in PYTHON_LOOPS if name not in loops]
+
+    header = ["workload", "n", "unit", "Swift reference", "asyncio", "uvloop",
+              "asyncio ÷ Swift", "uvloop ÷ Swift", "target (reference)"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
+    cells = {}  # (implementation, workload) -> (median, best)
+    for workload, label, unit, scale, per_item, target in LOOP_ROWS:
+        key = f"reference.{workload}"
+        swift_ns = sorted(n for (k, n) in swift if k == key)
+        if not swift_ns:
+            problems.append(f"{key}: missing from the loop-bench results")
+            continue
+        if len(swift_ns) > 1:
+            problems.append(f"{key}: more than one size in the loop-bench results: {swift_ns}")
+            continue
+        n = swift_ns[0]
+        row = {}
+        for name in PYTHON_LOOPS:
+            if name in missing_loops:
+                continue
+            python_ns = sorted(m for (k, m) in python if k == f"{name}.{workload}")
+            if python_ns != swift_ns:
+                problems.append(f"{name}.{workload}: sizes differ, Swift {swift_ns} vs {name} {python_ns}")
+                continue
+            row[name] = summary(python[(f"{name}.{workload}", n)], n if per_item else 1, scale)
+            cells[(name, workload)] = row[name]
+        s = summary(swift[(key, n)], n if per_item else 1, scale)
+        cells[("reference", workload)] = s
+        if target is None or args.smoke:
+            verdict = "—" if target is None else f"≤ {fmt(target)} (not checked in smoke)"
+        else:
+            verdict = f"≤ {fmt(target)}: {'met' if s[0] <= target else 'MISSED'}"
+        lines.append(
+            f"| {label} | {n:,} | {unit} | {cell(s)} | {cell(row.get('asyncio'))} | {cell(row.get('uvloop'))} | "
+            f"{ratio_cell(row.get('asyncio'), s)} | {ratio_cell(row.get('uvloop'), s)} | {verdict} |"
+        )
+        for implementation, extra_label in LOOP_EXTRA_ROWS.get(workload, []):
+            extra_key = f"{implementation}.{workload}"
+            extra_ns = sorted(m for (k, m) in swift if k == extra_key)
+            if extra_ns != swift_ns:
+                problems.append(f"{extra_key}: sizes differ, {extra_ns} vs the reference's {swift_ns}")
+                continue
+            e = summary(swift[(extra_key, n)], n if per_item else 1, scale)
+            cells[(implementation, workload)] = e
+            lines.append(f"| {extra_label} | {n:,} | {unit} | {cell(e)} | — | — | — | — | — |")
+
+    notes = []
+    group = cells.get(("swift-taskgroup", "create_task_gather"))
+    reference = cells.get(("reference", "create_task_gather"))
+    if group and reference and group[0] > 0:
+        others = "".join(
+            f", {name} {cells[(name, 'create_task_gather')][0] / group[0]:.1f}×"
+            for name in PYTHON_LOOPS if (name, "create_task_gather") in cells
+        )
+        notes.append(
+            "create_task_gather against Swift TaskGroup (global executor, every core), "
+            f"time per task as a multiple of TaskGroup's: reference {reference[0] / group[0]:.1f}×{others}"
+        )
+    if missing_loops:
+        notes.append(
+            f"not measured: {', '.join(missing_loops)} (not installed for {python_report.get('python', 'python3')}; "
+            "python3 -m pip install --user uvloop)"
+        )
+
+    versions = ", ".join(f"{name} {version}" for name, version in loops.items())
+    print(f"Swift: {swift_report.get('swift', 'loop-bench')}, SerialEventLoop in real-clock mode; "
+          f"CPython: {python_report.get('python', '?')} ({versions}), time.perf_counter.")
+    print("Cells: median (best) over the runs; per item for the batches, per run for the overshoot percentiles. "
+          "asyncio ÷ Swift > 1 means the Swift reference is faster (or, for overshoots, more punctual).")
+    if swift_report.get("smoke") != python_report.get("smoke"):
+        problems.append("loop-bench and bench_asyncio.py ran in different modes (smoke against full)")
+    if args.smoke:
+        print("SMOKE sizes: the figures only prove that everything runs; no target is evaluated.")
+    print()
+    print("\n".join(lines))
+    if notes:
+        print()
+        for note in notes:
+            print(f"- {note}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--swift", help="package-benchmark's JMH export (thread pool)")
+    parser.add_argument("--python", help="bench_cpython.py's JSON (thread pool)")
+    parser.add_argument("--loop-swift", help="loop-bench's JSON (event loop)")
+    parser.add_argument("--loop-python", help="bench_asyncio.py's JSON (event loop)")
+    parser.add_argument("--smoke", action="store_true")
+    args = parser.parse_args()
+    if bool(args.swift) != bool(args.python) or bool(args.loop_swift) != bool(args.loop_python):
+        parser.error("--swift and --python go together, as do --loop-swift and --loop-python")
+    if not args.swift and not args.loop_swift:
+        parser.error("nothing to compare: give --swift/--python, --loop-swift/--loop-python, or both")
+
+    problems = []
+    if args.swift:
+        pool_table(args, problems)
+    if args.loop_swift:
+        if args.swift:
+            print()
+        loop_table(args, problems)
     if problems:
         print()
         for problem in problems:

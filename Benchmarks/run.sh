@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Runs the Swift suite (package-benchmark) and the CPython twin on the same
-# workloads, then prints the side-by-side table (also saved to
-# .results/<mode>/table.md).
+# Runs the Swift suites and their CPython twins on the same workloads: the
+# thread pool (package-benchmark against bench_cpython.py) and the event loop
+# (loop-bench against bench_asyncio.py: asyncio, and uvloop when installed),
+# then prints the side-by-side tables (also saved to .results/<mode>/table.md).
 #
 #   Benchmarks/run.sh           full sizes (a few minutes after the build)
 #   Benchmarks/run.sh --smoke   tiny sizes, no targets evaluated: for CI, to
-#                               keep the suite building and running
+#                               keep the suites building and running
 #
 # CK_BENCH_SMOKE=1 in the environment is the same as --smoke. Exit status is
 # non-zero only when something fails to build or run, or the two sides ran
-# different sizes; a missed performance target is reported, not failed.
+# different sizes; a missed performance target is reported, not failed, and
+# a missing uvloop is reported, not failed.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -18,7 +20,7 @@ case "${CK_BENCH_SMOKE:-}" in ""|0) ;; *) smoke=1 ;; esac
 for arg in "$@"; do
     case "$arg" in
         --smoke) smoke=1 ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) echo "unknown argument: $arg" >&2; exit 2 ;;
     esac
 done
@@ -58,15 +60,18 @@ fi
 swift --version 2>&1 | head -1
 python3 --version
 
-step "Swift: swift package benchmark (builds in release first), $mode sizes"
+step "Swift: release build of loop-bench, then swift package benchmark (builds in release first), $mode sizes"
 # SwiftPM caches the build plan of the path dependency (the kit itself): it
 # missed files added to or removed from the kit's targets, and once linked a
 # stale object whose class layout no longer matched (a crash, not a wrong
-# number). Drop the plan and the kit's release objects; the kit's modules
-# recompile (about 40 s), package-benchmark's do not.
+# number). Drop the plan and the release objects of the kit and of every
+# target here that links it; the kit's modules recompile (about 40 s),
+# package-benchmark's do not.
 rm -rf .build/*.yaml .build/*/release/description.json .build/*/debug/description.json \
     .build/*/release/Concurrency*.build .build/*/release/ConformanceGallery.build \
-    .build/*/release/PoolWorkloads.build
+    .build/*/release/PoolWorkloads.build .build/*/release/loop_bench.build
+swift build -c release --product loop-bench
+loop_bench="$(swift build -c release --show-bin-path)/loop-bench"
 swift package --allow-writing-to-package-directory benchmark run \
     --target ThreadPoolBenchmarks --format jmh --path "$out" --no-progress
 swift_json="$out/Current_run.jmh.json"
@@ -75,7 +80,19 @@ swift_json="$out/Current_run.jmh.json"
 step "CPython: bench_cpython.py, $mode sizes"
 python3 bench_cpython.py "${smoke_flag[@]}" --out "$out/cpython.json"
 
+step "Swift: loop-bench (SerialEventLoop, real clock), $mode sizes"
+"$loop_bench" "${smoke_flag[@]}" --out "$out/loop-swift.json"
+
+step "CPython: bench_asyncio.py (asyncio and uvloop), $mode sizes"
+if ! python3 -c "import uvloop" 2>/dev/null; then
+    echo "uvloop is not installed for $(command -v python3): its columns stay empty."
+    echo "To include them: python3 -m pip install --user uvloop"
+fi
+python3 bench_asyncio.py "${smoke_flag[@]}" --out "$out/asyncio.json"
+
 step "side by side"
-python3 compare.py --swift "$swift_json" --python "$out/cpython.json" "${smoke_flag[@]}" | tee "$out/table.md"
+python3 compare.py --swift "$swift_json" --python "$out/cpython.json" \
+    --loop-swift "$out/loop-swift.json" --loop-python "$out/asyncio.json" \
+    "${smoke_flag[@]}" | tee "$out/table.md"
 echo
 echo "CPU busy after the run: $(busy_percent)% of all cores; load average $(cut -d' ' -f1-3 /proc/loadavg); total $((SECONDS - started)) s"

@@ -190,6 +190,11 @@ public protocol EventLoop: AnyObject, Sendable {
     /// `asyncio.as_completed(aws, timeout=)`.
     func asCompleted<Value: Sendable>(_ futures: [any LoopFuture<Value>], timeout: Duration?) -> LoopCompletions<Value>
 
+    /// Runs `body` as the main task, then cancels every task still pending and
+    /// lets them finish, and closes the loop: the twin of Python's
+    /// `asyncio.run(main())` on this (fresh) loop. Has a default.
+    func run<Value: Sendable>(_ body: @escaping @Sendable () async throws -> Value) throws -> Value
+
     /// A loop future that mirrors `future`, completed on the loop's thread;
     /// cancelling it cancels `future`. Python: `asyncio.wrap_future`.
     func wrapFuture<Value: Sendable>(_ future: any ConcurrentFuture<Value>) -> any LoopFuture<Value>

@@ -330,7 +330,11 @@ public final class SerialEventLoop: EventLoop, TaskExecutor, @unchecked Sendable
 
     /// One iteration: CPython's `BaseEventLoop._run_once`.
     private func runOnce() {
-        drainInbox(waitUpTo: waitBudget())
+        // What other threads queued comes first: virtual time must not jump
+        // past wake-ups that are already waiting in the inbox.
+        drainInbox(waitUpTo: .zero)
+        let budget = waitBudget()
+        if budget != .zero { drainInbox(waitUpTo: budget) }
         // Timers due by now (less one clock resolution, as CPython allows)
         // join the ready queue in deadline order.
         let limit = nowNanoseconds + clockResolution.saturatingNanoseconds
