@@ -265,6 +265,8 @@ def loop_table(args, problems):
         )
 
     versions = ", ".join(f"{name} {version}" for name, version in loops.items())
+    print("Event loop: SerialEventLoop against asyncio and uvloop")
+    print()
     print(f"Swift: {swift_report.get('swift', 'loop-bench')}, SerialEventLoop in real-clock mode; "
           f"CPython: {python_report.get('python', '?')} ({versions}), time.perf_counter.")
     print("Cells: median (best) over the runs; per item for the batches, per run for the overshoot percentiles. "

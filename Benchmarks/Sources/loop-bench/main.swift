@@ -14,22 +14,24 @@ import Foundation
 // per run, in seconds (divide by n); reference.sleep_overshoot_p50, _p99 and
 // _max: that statistic of each run's overshoots, in seconds (not divided).
 //
-//   loop-bench [--smoke] [--only WORKLOAD[,WORKLOAD...]] [--out FILE]
+//   loop-bench [--smoke] [--only WORKLOAD[,WORKLOAD...]] [--n N] [--runs R] [--out FILE]
 //   WORKLOAD: call_soon | create_task_gather | taskgroup | call_later | sleep_overshoot
 //
-// CK_BENCH_SMOKE=1 in the environment also selects the smoke sizes. --only
-// is for profilers (perf, valgrind); run.sh runs everything.
+// CK_BENCH_SMOKE=1 in the environment also selects the smoke sizes. --only,
+// --n (the size of every workload selected) and --runs are for profilers
+// (perf, valgrind --tool=callgrind); run.sh uses none of them, and
+// compare.py refuses sizes that differ from bench_asyncio.py's.
 
 let workloadNames = ["call_soon", "create_task_gather", "taskgroup", "call_later", "sleep_overshoot"]
 
-func usage(_ message: String) -> Never {
+func usage(_ message: String, status: Int32 = 2) -> Never {
     FileHandle.standardError.write(Data("""
         \(message)
-        usage: loop-bench [--smoke] [--only WORKLOAD[,WORKLOAD...]] [--out FILE]
+        usage: loop-bench [--smoke] [--only WORKLOAD[,WORKLOAD...]] [--n N] [--runs R] [--out FILE]
         WORKLOAD: \(workloadNames.joined(separator: " | "))
 
         """.utf8))
-    exit(2)
+    exit(status)
 }
 
 func log(_ line: String) {
@@ -43,11 +45,14 @@ func format(_ value: Double, _ digits: Int) -> String {
 /// The measurements of one invocation, in the order they were taken.
 struct Report {
     let smoke: Bool
+    /// --runs, when given.
+    let givenRuns: Int?
     var results: [(key: String, n: Int, times: [Double])] = []
 
     /// bench_asyncio.py's (and bench_cpython.py's) counts: fewer runs for
     /// the bigger batches, one in smoke mode.
     func runs(_ n: Int) -> Int {
+        if let givenRuns { return givenRuns }
         if smoke { return 1 }
         return n >= 1_000_000 ? 3 : n >= 100_000 ? 5 : 10
     }
@@ -95,6 +100,8 @@ var smoke: Bool = {
 }()
 var only = Set(workloadNames)
 var outPath = "-"
+var givenN: Int?
+var givenRuns: Int?
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
@@ -104,11 +111,17 @@ while let argument = arguments.popFirst() {
         guard let list = arguments.popFirst() else { usage("--only needs a value") }
         only = Set(list.split(separator: ",").map(String.init))
         if let unknown = only.first(where: { !workloadNames.contains($0) }) { usage("unknown workload \(unknown)") }
+    case "--n":
+        guard let value = arguments.popFirst().flatMap({ Int($0) }), value > 0 else { usage("--n needs a positive number") }
+        givenN = value
+    case "--runs":
+        guard let value = arguments.popFirst().flatMap({ Int($0) }), value > 0 else { usage("--runs needs a positive number") }
+        givenRuns = value
     case "--out":
         guard let path = arguments.popFirst() else { usage("--out needs a value") }
         outPath = path
     case "-h", "--help":
-        usage("loop-bench: the event-loop workloads of issue 4 on SerialEventLoop")
+        usage("loop-bench: the event-loop workloads of issue 4 on SerialEventLoop", status: 0)
     default:
         usage("unknown argument \(argument)")
     }
@@ -122,8 +135,8 @@ let build = "release"
 
 // MARK: Workloads
 
-let sizes = LoopSizes(smoke: smoke)
-var report = Report(smoke: smoke)
+let sizes = LoopSizes(smoke: smoke, n: givenN)
+var report = Report(smoke: smoke, givenRuns: givenRuns)
 log("loop-bench: SerialEventLoop, real clock, \(build) build (\(smoke ? "smoke" : "full") sizes)")
 if build == "debug" {
     log("WARNING: a debug build: measure with swift build -c release")
@@ -146,14 +159,17 @@ do {
     if only.contains("call_later") {
         let n = sizes.timers
         let delays = timerDelays(n)
-        report.record("reference.call_later", n, try (0..<report.runs(n)).map { _ in try callLaterBatch(delays) })
+        let batches = try (0..<report.runs(n)).map { _ in try callLaterBatch(delays) }
+        report.record("reference.call_later", n, batches.map(\.total))
+        log("    of which scheduling (the callLater calls alone), per run: "
+            + batches.map { format($0.scheduling, 4) + " s" }.joined(separator: ", "))
     }
     if only.contains("sleep_overshoot") {
         // 200 sleeps of 10 ms take 2 s a run: 3 runs, like the 1M batches.
         let n = sizes.sleeps
         let quantiles: [(label: String, q: Double)] = [("p50", 0.50), ("p99", 0.99), ("max", 1.0)]
         var perRun = [[Double]](repeating: [], count: quantiles.count)
-        for _ in 0..<(smoke ? 1 : 3) {
+        for _ in 0..<(givenRuns ?? (smoke ? 1 : 3)) {
             let overshoots = try sleepOvershoots(n).sorted()
             for (index, quantile) in quantiles.enumerated() {
                 perRun[index].append(nearestRank(overshoots, quantile.q))
