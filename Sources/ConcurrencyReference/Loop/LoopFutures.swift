@@ -1,12 +1,16 @@
 import ConcurrencyPrimitives
 import ConcurrencySpec
+import Synchronization
 
 /// The reference loop future: Python's `asyncio.Future`.
 ///
-/// `@unchecked Sendable` because the class is not final (``SerialLoopTask``
-/// refines it): every mutable field is inside `core`, a lock, and the rest
-/// are `let`s of Sendable types. The lock is uncontended in practice: loop
-/// futures are used from the loop's thread.
+/// `@unchecked Sendable`: the only mutable field, `coreState`, is touched
+/// only inside `core(_:)`, between the acquiring and releasing operations of
+/// `spin`; the rest are `let`s of Sendable types. (Unchecked also because the
+/// class is not final: ``SerialLoopTask`` refines it.) The lock is a spin
+/// lock because it is uncontended in practice, loop futures being used from
+/// the loop's thread, and because a pthread mutex would cost three
+/// allocations per future.
 class SerialLoopFuture<Value: Sendable>: LoopFuture, @unchecked Sendable {
     enum Phase {
         case pending
@@ -20,7 +24,15 @@ class SerialLoopFuture<Value: Sendable>: LoopFuture, @unchecked Sendable {
     }
 
     let owner: SerialEventLoop
-    let core = ConditionLock(Core())
+    private let spin = SpinLock()
+    @exclusivity(unchecked) private var coreState = Core()
+
+    /// Runs `body` on the state under the lock.
+    final func core<Result>(_ body: (inout Core) throws -> Result) rethrows -> Result {
+        spin.lock()
+        defer { spin.unlock() }
+        return try body(&coreState)
+    }
 
     init(loop: SerialEventLoop) {
         owner = loop
@@ -29,7 +41,7 @@ class SerialLoopFuture<Value: Sendable>: LoopFuture, @unchecked Sendable {
     var loop: any EventLoop { owner }
 
     var state: FutureState {
-        switch core.withLock({ $0.phase }) {
+        switch core({ $0.phase }) {
         case .pending: .pending
         case .cancelled: .cancelled
         case .finished: .finished
@@ -37,7 +49,7 @@ class SerialLoopFuture<Value: Sendable>: LoopFuture, @unchecked Sendable {
     }
 
     func result() throws -> Value {
-        switch core.withLock({ $0.phase }) {
+        switch core({ $0.phase }) {
         case .pending: throw ConcurrencyError.invalidState(operation: .result, state: .pending)
         case .cancelled: throw ConcurrencyError.cancelled
         case .finished(let outcome): return try outcome.get()
@@ -45,7 +57,7 @@ class SerialLoopFuture<Value: Sendable>: LoopFuture, @unchecked Sendable {
     }
 
     func exception() throws -> (any Error)? {
-        switch core.withLock({ $0.phase }) {
+        switch core({ $0.phase }) {
         case .pending: throw ConcurrencyError.invalidState(operation: .exception, state: .pending)
         case .cancelled: throw ConcurrencyError.cancelled
         case .finished(.success): return nil
@@ -67,7 +79,7 @@ class SerialLoopFuture<Value: Sendable>: LoopFuture, @unchecked Sendable {
 
     /// Moves a pending future to `cancelled` and schedules its callbacks.
     final func markCancelled() -> Bool {
-        let callbacks = core.withLock { core -> [(key: DoneCallbackKey?, body: @Sendable (any AnyLoopFuture) -> Void)]? in
+        let callbacks = core { core -> [(key: DoneCallbackKey?, body: @Sendable (any AnyLoopFuture) -> Void)]? in
             guard case .pending = core.phase else { return nil }
             core.phase = .cancelled
             defer { core.callbacks = [] }
@@ -80,7 +92,7 @@ class SerialLoopFuture<Value: Sendable>: LoopFuture, @unchecked Sendable {
 
     /// Stores the outcome of a pending future and schedules its callbacks.
     final func complete(_ outcome: Result<Value, any Error>, operation: FutureOperation) throws {
-        let callbacks = try core.withLock { core in
+        let callbacks = try core { core in
             guard case .pending = core.phase else {
                 throw ConcurrencyError.invalidState(operation: operation, state: core.phase.state)
             }
@@ -92,7 +104,7 @@ class SerialLoopFuture<Value: Sendable>: LoopFuture, @unchecked Sendable {
     }
 
     func addDoneCallback(key: DoneCallbackKey?, _ callback: @escaping @Sendable (any AnyLoopFuture) -> Void) {
-        let alreadyDone = core.withLock { core -> Bool in
+        let alreadyDone = core { core -> Bool in
             guard case .pending = core.phase else { return true }
             core.callbacks.append((key, callback))
             return false
@@ -101,7 +113,7 @@ class SerialLoopFuture<Value: Sendable>: LoopFuture, @unchecked Sendable {
     }
 
     func removeDoneCallback(key: DoneCallbackKey) -> Int {
-        core.withLock { core in
+        core { core in
             let before = core.callbacks.count
             core.callbacks.removeAll { $0.key == key }
             return before - core.callbacks.count
@@ -140,7 +152,7 @@ class SerialLoopFuture<Value: Sendable>: LoopFuture, @unchecked Sendable {
 
     /// The outcome as `result()` would give it, or `nil` while pending.
     private var doneOutcome: Result<Value, any Error>? {
-        switch core.withLock({ $0.phase }) {
+        switch core({ $0.phase }) {
         case .pending: nil
         case .cancelled: .failure(ConcurrencyError.cancelled)
         case .finished(let outcome): outcome
@@ -169,16 +181,26 @@ final class TaskControl: Sendable {
         var abandoned = false
     }
 
-    private let state = ConditionLock(State())
+    // A spin lock, not a pthread mutex: uncontended, and no allocation.
+    private let spin = SpinLock()
+    // Sendable despite the `var`: touched only inside `withLock`, between
+    // spin.lock() and spin.unlock().
+    nonisolated(unsafe) private var lockedState = State()
+
+    private func withLock<Result>(_ body: (inout State) throws -> Result) rethrows -> Result {
+        spin.lock()
+        defer { spin.unlock() }
+        return try body(&lockedState)
+    }
 
     func beginWaiting(on future: any AnyLoopFuture) {
-        state.withLock { $0.waitingOn = future }
+        withLock { $0.waitingOn = future }
     }
 
     /// Records the suspension the body is parked in; `false` when the loop
     /// was closed meanwhile, so the body must not park.
     func park(_ suspension: Suspension) -> Bool {
-        state.withLock { state in
+        withLock { state in
             guard !state.abandoned else { return false }
             state.suspension = suspension
             return true
@@ -188,7 +210,7 @@ final class TaskControl: Sendable {
     /// Ends a wait: the error to resume the body with, if a cancellation is
     /// due.
     func endWait(_ suspension: Suspension) -> (any Error)? {
-        state.withLock { state in
+        withLock { state in
             if state.suspension === suspension { state.suspension = nil }
             state.waitingOn = nil
             if state.abandoned { return ConcurrencyError.cancelled }
@@ -201,18 +223,18 @@ final class TaskControl: Sendable {
     /// Requests cancellation. Returns the future the body waits on, which
     /// the caller cancels first, as CPython's `Task.cancel` does.
     func requestCancel() -> (any AnyLoopFuture)? {
-        state.withLock { $0.waitingOn }
+        withLock { $0.waitingOn }
     }
 
     func setMustCancel() {
-        state.withLock { $0.mustCancel = true }
+        withLock { $0.mustCancel = true }
     }
 
     func restoreMustCancel() { setMustCancel() }
 
     /// Consumes a pending cancellation request when the body starts waiting.
     func takeMustCancelForWait() -> Bool {
-        state.withLock { state in
+        withLock { state in
             defer { state.mustCancel = false }
             return state.mustCancel
         }
@@ -221,13 +243,13 @@ final class TaskControl: Sendable {
     /// Consumes a pending cancellation request at the body's start or end.
     func takeMustCancel() -> Bool { takeMustCancelForWait() }
 
-    var isAbandoned: Bool { state.withLock { $0.abandoned } }
+    var isAbandoned: Bool { withLock { $0.abandoned } }
 
     /// For `close()`: the body will never run on the loop again, so wake it
     /// with a cancellation wherever it is parked, and make every later
     /// suspension fail at once.
     func abandon() {
-        let parked = state.withLock { state -> Suspension? in
+        let parked = withLock { state -> Suspension? in
             state.abandoned = true
             defer { state.suspension = nil }
             return state.suspension
@@ -239,14 +261,15 @@ final class TaskControl: Sendable {
 /// A parked task body: the continuation, resumed at most once by whichever
 /// comes first (its wake-up callback or the loop's close).
 final class Suspension: Sendable {
-    private let continuation: ConditionLock<UnsafeContinuation<Void, any Error>?>
+    private let continuation: UnsafeContinuation<Void, any Error>
+    private let resumed = Atomic<Bool>(false)
 
     init(_ continuation: UnsafeContinuation<Void, any Error>) {
-        self.continuation = ConditionLock(continuation)
+        self.continuation = continuation
     }
 
     func resume(throwing error: (any Error)?) {
-        guard let continuation = continuation.withLock({ $0.take() }) else { return }
+        guard !resumed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         if let error {
             continuation.resume(throwing: error)
         } else {

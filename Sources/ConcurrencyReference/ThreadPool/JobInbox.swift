@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import ConcurrencyPrimitives
 import Synchronization
 
 /// Where submits put their jobs: a list behind a spin lock that is held for
@@ -18,9 +12,9 @@ import Synchronization
 /// wake-up costs more than a thousand swaps.
 final class JobInbox: @unchecked Sendable {
     // @unchecked Sendable is safe: `jobs` is read and written only between
-    // `lock()` and `unlock()`, whose acquiring exchange and releasing store
-    // on `locked` order every such access after the previous holder's.
-    private let locked = Atomic<Bool>(false)
+    // `spin.lock()` and `spin.unlock()`, whose acquiring exchange and
+    // releasing store order every such access after the previous holder's.
+    private let spin = SpinLock()
     /// Opts out of run-time exclusivity checks: the lock already makes
     /// every access exclusive, and the check cost a call per submit.
     @exclusivity(unchecked) private var jobs: [any PoolRunnable] = []
@@ -34,10 +28,10 @@ final class JobInbox: @unchecked Sendable {
     }
 
     func push(_ job: any PoolRunnable) {
-        lock()
+        spin.lock()
         jobs.append(job)
         count.store(jobs.count, ordering: .sequentiallyConsistent)
-        unlock()
+        spin.unlock()
     }
 
     /// Moves every job, oldest first, to the end of `buffer`.
@@ -46,39 +40,16 @@ final class JobInbox: @unchecked Sendable {
         if buffer.isEmpty {
             // Swap buffers rather than copy: the two arrays trade places and
             // keep their capacity, so neither side allocates in steady state.
-            lock()
+            spin.lock()
             swap(&jobs, &buffer)
             count.store(0, ordering: .sequentiallyConsistent)
-            unlock()
+            spin.unlock()
         } else {
-            lock()
+            spin.lock()
             buffer.append(contentsOf: jobs)
             jobs.removeAll(keepingCapacity: true)
             count.store(0, ordering: .sequentiallyConsistent)
-            unlock()
+            spin.unlock()
         }
-    }
-
-    @inline(__always)
-    private func lock() {
-        if !locked.exchange(true, ordering: .acquiring) { return }
-        lockContended()
-    }
-
-    private func lockContended() {
-        var spins = 0
-        while true {
-            while locked.load(ordering: .relaxed) {
-                spins &+= 1
-                // The holder may have been preempted: let it run.
-                if spins > 64 { sched_yield() }
-            }
-            if !locked.exchange(true, ordering: .acquiring) { return }
-        }
-    }
-
-    @inline(__always)
-    private func unlock() {
-        locked.store(false, ordering: .releasing)
     }
 }
