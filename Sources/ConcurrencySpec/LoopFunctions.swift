@@ -188,12 +188,13 @@ extension EventLoop {
 
     /// Cancels `future` and waits, uncancellably, until it is done.
     private func cancelAndWait<Value>(_ future: any LoopFuture<Value>) async throws {
-        let done = createFuture(of: Void.self)
-        future.addDoneCallback { _ in try? done.setResult(()) }
         future.cancel()
-        while !done.isDone {
-            // A second cancellation of the caller must not abandon the inner
-            // future half-cancelled; keep waiting for it.
+        while !future.isDone {
+            // A fresh waiter each round: a second cancellation of the caller
+            // cancels the waiter it is parked on, and must not abandon the
+            // inner future half-cancelled.
+            let done = createFuture(of: Void.self)
+            future.addDoneCallback { _ in try? done.setResult(()) }
             _ = try? await done.value
         }
     }

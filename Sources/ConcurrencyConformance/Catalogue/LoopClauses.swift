@@ -174,6 +174,7 @@ enum LoopClauses {
         statement: "Loop time never decreases, and it is the clock that callAt measures deadlines on.",
         source: "AIO-LOOP loop.time",
         method: "Read the time 2,000 times across callbacks and short timers; callAt(time + 1 unit) fires at a reading ≥ its deadline less one resolution.",
+        timingRule: "no span is bounded; consecutive readings never decrease",
         hint: "Look at the clock behind `time`: it must be monotonic.",
         requires: [.eventLoop], timing: .realTime, variants: Variant.clockModes,
         check: .blocking { ctx in
