@@ -9,6 +9,10 @@ struct MutantGalleryTests {
     @Test("each mutant is caught by every clause it targets", arguments: Gallery.mutants)
     func caughtByTargets(_ mutant: Implementation) async {
         #expect(!mutant.targets.isEmpty, "\(mutant.name) names no target clause")
+        // Runs task steps on many threads on purpose; ThreadSanitizer misreads
+        // the runtime's continuation hand-off it provokes (swiftlang/swift
+        // #57803). Judged in every run that is not sanitized.
+        if ThreadSanitizer.isActive, Gallery.mutantsThatRaceByDesign.contains(mutant.name) { return }
         for target in mutant.targets {
             let clauses = Conformance.clauses(for: mutant, idPrefix: target)
             #expect(!clauses.isEmpty, "\(mutant.name) targets \(target), which is not in the catalogue")
