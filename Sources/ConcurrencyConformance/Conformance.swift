@@ -22,6 +22,8 @@ public enum Conformance {
         "ASC-005": "wait and asCompleted accept futures from different executors: they take any ConcurrentFuture",
         "TLS-001": "a rule about the kit's own thread-local probe, not about an implementation",
         "TLS-006": "a rule the TLS checks follow (never assert which worker runs a job), not one an implementation can break",
+        "LOOP-006": "informative (MAY) in the catalogue: either order of a queued callSoon and a zero-delay timer conforms, so no check could fail",
+        "LOOP-019": "informative (MAY): the Python < 3.7 idiom; its Swift form (createTask, runUntilComplete, close) is asserted by a seed twin",
     ]
 
     /// Every clause bound to the implementation `subject` describes, one
