@@ -221,10 +221,7 @@ extension EventLoop {
     /// The twin of Python's `asyncio.run(main())` on a fresh loop.
     public func run<Value: Sendable>(_ body: @escaping @Sendable () async throws -> Value) throws -> Value {
         defer { try? close() }
-        let main: any LoopTask<Value>
-        do {
-            main = try createTask(name: "main", body)
-        }
+        let main = try createTask(name: "main", body)
         let outcome = Result { try runUntilComplete(main) }
         let leftovers = allTasks
         if !leftovers.isEmpty {

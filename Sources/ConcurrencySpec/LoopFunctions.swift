@@ -1,4 +1,5 @@
 import ConcurrencyPrimitives
+import Synchronization
 
 // The default implementations of the asyncio module functions, written only
 // against the loop and future requirements, the way CPython writes them in
@@ -51,14 +52,11 @@ func outcome<Value>(of future: any LoopFuture<Value>) -> Result<Value, any Error
 /// A callback key no other caller uses, so that a function can remove exactly
 /// the callbacks it added.
 func uniqueCallbackKey(_ purpose: String) -> DoneCallbackKey {
-    let serial = callbackKeySerial.withLock { value -> UInt64 in
-        value &+= 1
-        return value
-    }
+    let serial = callbackKeySerial.wrappingAdd(1, ordering: .relaxed).newValue
     return DoneCallbackKey(rawValue: "ConcurrencySpec.\(purpose).\(serial)")
 }
 
-private let callbackKeySerial = ConditionLock<UInt64>(0)
+private let callbackKeySerial = Atomic<UInt64>(0)
 
 extension EventLoop {
     public func gather<Value: Sendable>(_ futures: [any LoopFuture<Value>]) -> any LoopFuture<[Value]> {
@@ -278,12 +276,4 @@ private enum NextCompletion<Value: Sendable> {
     case future(any LoopFuture<Value>)
     case wait(Int)
     case end
-}
-
-extension Optional {
-    /// Returns the value and leaves `nil` behind.
-    fileprivate mutating func take() -> Wrapped? {
-        defer { self = nil }
-        return self
-    }
 }

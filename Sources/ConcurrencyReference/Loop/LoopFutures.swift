@@ -142,8 +142,8 @@ class SerialLoopFuture<Value: Sendable>: LoopFuture, @unchecked Sendable {
                 // A cancellation requested while the task was running is
                 // delivered through the future it now waits on, as CPython's
                 // Task.__step does with _must_cancel.
-                if let control, control.takeMustCancelForWait() {
-                    if !self.cancel(message: nil) { control.restoreMustCancel() }
+                if let control, control.takeMustCancel() {
+                    if !self.cancel(message: nil) { control.setMustCancel() }
                 }
             }
             return try result()
@@ -220,9 +220,9 @@ final class TaskControl: Sendable {
         }
     }
 
-    /// Requests cancellation. Returns the future the body waits on, which
-    /// the caller cancels first, as CPython's `Task.cancel` does.
-    func requestCancel() -> (any AnyLoopFuture)? {
+    /// The loop future the body waits on, which a cancellation cancels
+    /// first, as CPython's `Task.cancel` does.
+    var awaitedFuture: (any AnyLoopFuture)? {
         withLock { $0.waitingOn }
     }
 
@@ -230,18 +230,14 @@ final class TaskControl: Sendable {
         withLock { $0.mustCancel = true }
     }
 
-    func restoreMustCancel() { setMustCancel() }
-
-    /// Consumes a pending cancellation request when the body starts waiting.
-    func takeMustCancelForWait() -> Bool {
+    /// Consumes a pending cancellation request: at the body's start and end,
+    /// and when it starts waiting.
+    func takeMustCancel() -> Bool {
         withLock { state in
             defer { state.mustCancel = false }
             return state.mustCancel
         }
     }
-
-    /// Consumes a pending cancellation request at the body's start or end.
-    func takeMustCancel() -> Bool { takeMustCancelForWait() }
 
     var isAbandoned: Bool { withLock { $0.abandoned } }
 
@@ -304,7 +300,7 @@ final class SerialLoopTask<Value: Sendable>: SerialLoopFuture<Value>, LoopTask, 
     /// the task is cancelled only once its body lets the cancellation end it.
     override func cancel(message: String?) -> Bool {
         guard !isDone else { return false }
-        if let waitingOn = control.requestCancel(), waitingOn.cancel(message: message) {
+        if let waitingOn = control.awaitedFuture, waitingOn.cancel(message: message) {
             return true
         }
         control.setMustCancel()
@@ -353,13 +349,5 @@ final class SerialLoopTask<Value: Sendable>: SerialLoopFuture<Value>, LoopTask, 
         } catch {
             try? complete(.failure(error), operation: .setException)
         }
-    }
-}
-
-extension Optional {
-    /// Returns the value and leaves `nil` behind.
-    mutating func take() -> Wrapped? {
-        defer { self = nil }
-        return self
     }
 }

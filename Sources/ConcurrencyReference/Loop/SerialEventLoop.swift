@@ -81,6 +81,9 @@ public final class SerialEventLoop: EventLoop, TaskExecutor, @unchecked Sendable
         /// after it (the task woken by a done callback steps in its place).
         @exclusivity(unchecked) var capturing = false
         @exclusivity(unchecked) var captured: Entry?
+        /// The inbox's contents, swapped out under the lock: the two arrays
+        /// trade buffers, so draining neither copies nor allocates.
+        @exclusivity(unchecked) var arrivals: [Entry] = []
     }
 
     /// The ready queue: first in, first out, written for `Entry` alone so
@@ -131,7 +134,6 @@ public final class SerialEventLoop: EventLoop, TaskExecutor, @unchecked Sendable
         var inbox: [Entry] = []
         var closed = false
         var running = false
-        var sleeping = false
         var tasks: [ObjectIdentifier: any SerialLoopTaskProtocol] = [:]
         var exceptionHandler: (@Sendable (LoopExceptionContext) -> Void)?
         var defaultExecutor: ThreadPoolExecutor?
@@ -412,25 +414,19 @@ public final class SerialEventLoop: EventLoop, TaskExecutor, @unchecked Sendable
     /// Moves the inbox into the ready queue, first waiting up to `budget`
     /// (nil: without limit) for something to arrive.
     private func drainInbox(waitUpTo budget: Duration?) {
-        let deadline: MonotonicInstant? = budget.map { MonotonicInstant.after($0) }
-        let arrived: [Entry]
+        let local = local
         if budget == .zero {
-            arrived = shared.withLock { shared in
-                defer { shared.inbox.removeAll(keepingCapacity: true) }
-                return shared.inbox
-            }
+            shared.withLock { swap(&local.arrivals, &$0.inbox) }
         } else {
-            shared.withLock { $0.sleeping = true }
-            arrived = shared.wait(
+            shared.wait(
                 until: { $0.hasNews || self.stopRequested.load(ordering: .acquiring) },
-                deadline: deadline
+                deadline: budget.map { MonotonicInstant.after($0) }
             ) { shared, _ in
-                shared.sleeping = false
-                defer { shared.inbox.removeAll(keepingCapacity: true) }
-                return shared.inbox
+                swap(&local.arrivals, &shared.inbox)
             }
         }
-        for entry in arrived { append(entry) }
+        for entry in local.arrivals { append(entry) }
+        local.arrivals.removeAll(keepingCapacity: true)
     }
 
     private func runEntry(_ entry: Entry) {
