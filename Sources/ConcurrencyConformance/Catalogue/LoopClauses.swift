@@ -2,10 +2,12 @@ import ConcurrencySpec
 import Foundation
 
 /// A log that callbacks and task bodies append to from the loop.
-final class EventLog: Sendable {
-    private let entries = Locked<[String]>([])
-    func add(_ entry: String) { entries.withLock { $0.append(entry) } }
-    var all: [String] { entries.withLock { $0 } }
+typealias EventLog = Locked<[String]>
+
+extension Locked<[String]> {
+    convenience init() { self.init([]) }
+    func add(_ entry: String) { withLock { $0.append(entry) } }
+    var all: [String] { withLock { $0 } }
 }
 
 extension CheckContext {
@@ -25,9 +27,6 @@ extension CheckContext {
 func blockThread(for duration: Duration) {
     Thread.sleep(forTimeInterval: duration.seconds)
 }
-
-/// The thread the caller runs on, comparable across threads.
-func currentThreadToken() -> UInt { UInt(bitPattern: Int(bitPattern: pthread_self())) }
 
 /// The LOOP group: callbacks, timers, run / stop / close, sleep, and the
 /// bridges between the loop and threads.
@@ -183,7 +182,7 @@ enum LoopClauses {
             let firedAt = Locked<Duration?>(nil)
             let deadline = loop.time + ctx.units(1)
             try loop.callAt(deadline) { firedAt.withLock { $0 = loop.time } }
-            _ = try ctx.runOnLoopReusing(loop) {
+            _ = try ctx.runOnLoop(loop) { _ in
                 for index in 0..<200 {
                     readings.withLock { readings in
                         for _ in 0..<10 { readings.append(loop.time) }
@@ -414,13 +413,13 @@ enum LoopClauses {
         check: .blocking { ctx in
             let loop = try ctx.makeRealTimeLoop()
             let pause = ctx.units(1)
-            let threads = Locked<Set<UInt>>([])
+            let threads = Locked<Set<ThreadIdentity>>([])
             let (_, elapsed) = ctx.measure {
                 ctx.expectNoThrow("gathering two blocking tasks") {
                     try loop.runUntilComplete { () async throws -> [Void] in
                         let blockers = try (0..<2).map { _ in
                             try loop.createTask {
-                                threads.withLock { _ = $0.insert(currentThreadToken()) }
+                                threads.withLock { _ = $0.insert(ThreadIdentity.current) }
                                 blockThread(for: pause)
                             }
                         }
@@ -509,7 +508,7 @@ enum LoopClauses {
             _ = ctx.expectThrows(.invalidArgument, "callLater with a negative delay") {
                 try loop.callLater(ctx.units(-1)) {}
             }
-            let thrown = try ctx.runOnLoopReusing(loop) { () async throws -> String in
+            let thrown = try ctx.runOnLoop(loop) { _ async throws -> String in
                 do {
                     try await loop.sleep(ctx.units(-1))
                     return "returned"
@@ -610,22 +609,4 @@ enum LoopClauses {
             ctx.expectBelow(wall, ctx.units(1), "3 s of virtual sleep")
         }
     )
-}
-
-extension CheckContext {
-    /// Runs `body` as a task on an existing loop until it is done; a thrown
-    /// error is a failure and gives `nil`.
-    func runOnLoopReusing<Result: Sendable>(
-        _ loop: any EventLoop,
-        fileID: String = #fileID,
-        line: Int = #line,
-        _ body: @escaping @Sendable () async throws -> Result
-    ) throws -> Result? {
-        do {
-            return try loop.runUntilComplete(body)
-        } catch {
-            fail("the check's main task threw \(describe(error))", fileID: fileID, line: line)
-            return nil
-        }
-    }
 }

@@ -30,25 +30,6 @@ enum LoopFutureClauses {
         futures.map { future in all.firstIndex { $0 === future } ?? -1 }
     }
 
-    /// Records a failure unless `body` throws a ``ConcurrencyError`` of `kind`.
-    private static func expectThrowing<Result>(
-        _ ctx: CheckContext,
-        _ kind: ConcurrencyError.Kind,
-        _ what: String,
-        fileID: String = #fileID,
-        line: Int = #line,
-        _ body: () async throws -> Result
-    ) async {
-        do {
-            let value = try await body()
-            ctx.fail("\(what) returned \(value) instead of throwing \(kind)", fileID: fileID, line: line)
-        } catch let error as ConcurrencyError where error.kind == kind {
-            return
-        } catch {
-            ctx.fail("\(what) threw \(ctx.describe(error)) instead of \(kind)", fileID: fileID, line: line)
-        }
-    }
-
     /// The outcome of an `async` body, as `Result(catching:)` gives it for a
     /// synchronous one.
     private static func settle<Value>(_ body: () async throws -> Value) async -> Result<Value, any Error> {
@@ -187,7 +168,7 @@ enum LoopFutureClauses {
                 future.cancel()
                 ctx.expectThrows(.cancelled, "result() on a cancelled loop future") { try future.result() }
                 ctx.expectThrows(.cancelled, "exception() on a cancelled loop future") { try future.exception() }
-                await expectThrowing(ctx, .cancelled, "awaiting a cancelled loop future") { try await future.value }
+                await ctx.expectThrows(.cancelled, "awaiting a cancelled loop future") { try await future.value }
                 let awaited = loop.createFuture(of: Int.self)
                 let waiter = try loop.createTask(name: "AFUT-005 waiter") { () async -> String in
                     do {
@@ -525,7 +506,7 @@ enum LoopFutureClauses {
             _ = try ctx.runOnLoop { loop in
                 let none: [any LoopFuture<Int>] = []
                 for returnWhen in ReturnWhen.allCases {
-                    await expectThrowing(ctx, .invalidArgument, "wait([], timeout: 4 units, returnWhen: \(returnWhen))") {
+                    await ctx.expectThrows(.invalidArgument, "wait([], timeout: 4 units, returnWhen: \(returnWhen))") {
                         try await loop.wait(none, timeout: ctx.units(4), returnWhen: returnWhen)
                     }
                 }

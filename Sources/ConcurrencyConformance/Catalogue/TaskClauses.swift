@@ -11,8 +11,7 @@ enum TaskClauses {
         gath001, gath002, gath003, gath004, gath005, gath006,
     ]
 
-    /// A log that task bodies and callbacks append to.
-    private typealias Log = Locked<[String]>
+    private typealias Log = EventLog
 
     /// Python's `say_after(delay, what)` from the seed: sleeps `delay` of loop
     /// time, logs `what` and returns it.

@@ -88,6 +88,28 @@ public final class CheckContext: Sendable {
         }
     }
 
+    /// The `async` form of ``expectThrows(_:_:fileID:line:_:)``, for loop
+    /// futures and tasks.
+    @discardableResult
+    public func expectThrows<Result>(
+        _ kind: ConcurrencyError.Kind,
+        _ what: String,
+        fileID: String = #fileID,
+        line: Int = #line,
+        _ body: () async throws -> Result
+    ) async -> (any Error)? {
+        do {
+            let value = try await body()
+            fail("\(what) returned \(value) instead of throwing \(kind)", fileID: fileID, line: line)
+            return nil
+        } catch let error as ConcurrencyError where error.kind == kind {
+            return error
+        } catch {
+            fail("\(what) threw \(describe(error)) instead of \(kind)", fileID: fileID, line: line)
+            return error
+        }
+    }
+
     /// Runs `body` and records a failure if it throws.
     /// - Returns: The value, or `nil` when it threw.
     public func expectNoThrow<Result>(
@@ -203,38 +225,38 @@ public final class CheckContext: Sendable {
     ///
     /// Only clauses that require ``Capability/eventLoop`` call it.
     public func makeLoop() throws -> any EventLoop {
-        guard let factory = implementation.loops else {
-            preconditionFailure("\(implementation.name) has no loop factory; the clause must require .eventLoop")
-        }
         if isVirtualClock, !implementation.capabilities.contains(.virtualTime) {
             try skip("the implementation declares no virtual clock (capability virtualTime)")
         }
-        let loop = try factory.makeLoop(virtualTime: isVirtualClock)
-        loops.withLock { $0.append(loop) }
-        return loop
+        return try makeLoop(virtualTime: isVirtualClock)
     }
 
     /// A new loop that always keeps real time, for checks about work on
     /// other threads, which virtual time does not measure.
     public func makeRealTimeLoop() throws -> any EventLoop {
+        try makeLoop(virtualTime: false)
+    }
+
+    private func makeLoop(virtualTime: Bool) throws -> any EventLoop {
         guard let factory = implementation.loops else {
             preconditionFailure("\(implementation.name) has no loop factory; the clause must require .eventLoop")
         }
-        let loop = try factory.makeLoop(virtualTime: false)
+        let loop = try factory.makeLoop(virtualTime: virtualTime)
         loops.withLock { $0.append(loop) }
         return loop
     }
 
-    /// Runs `body` as a task on a new loop until it is done (Python's
-    /// `loop.run_until_complete(main())`); a thrown error is a failure and
-    /// gives `nil`.
+    /// Runs `body` as a task on `loop` (a new one from ``makeLoop()`` when
+    /// `nil`) until it is done (Python's `loop.run_until_complete(main())`);
+    /// a thrown error is a failure and gives `nil`.
     public func runOnLoop<Result: Sendable>(
+        _ existing: (any EventLoop)? = nil,
         _ what: String = "the check's main task",
         fileID: String = #fileID,
         line: Int = #line,
         _ body: @escaping @Sendable (any EventLoop) async throws -> Result
     ) throws -> Result? {
-        let loop = try makeLoop()
+        let loop = try existing ?? makeLoop()
         do {
             return try loop.runUntilComplete { try await body(loop) }
         } catch {
