@@ -14,6 +14,9 @@ let package = Package(
         .library(name: "ConcurrencyConformance", targets: ["ConcurrencyConformance"]),
         .library(name: "ConcurrencyConformanceTesting", targets: ["ConcurrencyConformanceTesting"]),
         .library(name: "ConformanceGallery", targets: ["ConformanceGallery"]),
+        .library(name: "ConcurrencyWorker", targets: ["ConcurrencyWorker"]),
+        .library(name: "SeedJobs", targets: ["SeedJobs"]),
+        .executable(name: "concurrency-worker", targets: ["concurrency-worker"]),
         .executable(name: "conformance", targets: ["conformance"]),
     ],
     targets: [
@@ -25,7 +28,11 @@ let package = Package(
         .target(name: "ConcurrencyPrimitives"),
         // The reference implementation. It must never import Testing: linking
         // Testing breaks static builds of the apps that use the library.
-        .target(name: "ConcurrencyReference", dependencies: ["ConcurrencySpec", "ConcurrencyPrimitives"]),
+        .target(name: "ConcurrencyReference", dependencies: ["ConcurrencySpec", "ConcurrencyPrimitives", "ConcurrencyWorker"]),
+        // The worker side of the process pool: the wire format and the loop a
+        // worker program runs. It needs only FoundationEssentials (JSON), so
+        // a worker process starts without loading the rest of Foundation.
+        .target(name: "ConcurrencyWorker", dependencies: ["ConcurrencySpec"]),
         // The kit: clauses, catalogue, runner, timing, watchdog, verdicts, reports.
         .target(name: "ConcurrencyConformance", dependencies: ["ConcurrencySpec", "ConcurrencyPrimitives"]),
         // The only target that links Testing: clause verdicts -> Issue.record.
@@ -37,9 +44,17 @@ let package = Package(
             dependencies: ["ConcurrencySpec", "ConcurrencyPrimitives", "ConcurrencyReference", "ConcurrencyConformance"]
         ),
         .executableTarget(name: "conformance", dependencies: ["ConformanceGallery", "ConcurrencyConformance"]),
+        // The seed's process-pool examples (is_prime, return_after...) as
+        // portable jobs: one definition for the worker program, the twins
+        // and the benchmarks.
+        .target(name: "SeedJobs", dependencies: ["ConcurrencySpec"]),
+        // The reference worker program that process pools start by default.
+        .executableTarget(name: "concurrency-worker", dependencies: ["ConcurrencyWorker", "SeedJobs"]),
         .testTarget(
             name: "ConcurrencyReferenceTests",
-            dependencies: ["ConcurrencyReference", "ConformanceGallery", "ConcurrencyConformanceTesting"]
+            // concurrency-worker: so that `swift test` builds the worker
+            // program the process-pool tests start.
+            dependencies: ["ConcurrencyReference", "ConformanceGallery", "ConcurrencyConformanceTesting", "SeedJobs", "concurrency-worker"]
         ),
         .testTarget(
             name: "ConcurrencyConformanceTests",

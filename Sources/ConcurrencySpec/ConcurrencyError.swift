@@ -12,6 +12,7 @@
 /// | ``executorShutDown`` | `RuntimeError('cannot schedule new futures after shutdown')` |
 /// | ``brokenExecutor(reason:)`` | `BrokenExecutor`, `BrokenThreadPool`, `BrokenProcessPool` |
 /// | ``invalidArgument(_:)`` | `ValueError` (for example `max_workers <= 0`) |
+/// | ``unserializable(type:reason:)`` | `pickle.PicklingError` and the unpickling errors of a process pool |
 /// | ``loopClosed`` | `RuntimeError('Event loop is closed')` |
 /// | ``loopRunning`` | `RuntimeError('This event loop is already running')`, `RuntimeError('Cannot close a running event loop')` |
 /// | ``noRunningLoop`` | `RuntimeError('no running event loop')` |
@@ -31,6 +32,11 @@ public enum ConcurrencyError: Error, Sendable, Hashable, CustomStringConvertible
     case brokenExecutor(reason: String)
     /// An argument is out of its allowed range.
     case invalidArgument(String)
+    /// A job, its result or its error could not be encoded or decoded on its
+    /// way to or from a worker process, or names a job type the worker does
+    /// not know. `type` names the Swift type (or the job name) concerned.
+    /// Only that call fails; the pool goes on.
+    case unserializable(type: String, reason: String)
     /// Work was handed to an event loop after it was closed.
     case loopClosed
     /// The loop (or another loop on the same thread) is already running, so
@@ -44,7 +50,7 @@ public enum ConcurrencyError: Error, Sendable, Hashable, CustomStringConvertible
     /// The case without its payload, for comparisons that ignore details.
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         case cancelled, timeout, invalidState, executorShutDown, brokenExecutor, invalidArgument, loopClosed
-        case loopRunning, noRunningLoop, differentLoop
+        case loopRunning, noRunningLoop, differentLoop, unserializable
     }
 
     /// The case without its payload.
@@ -60,6 +66,7 @@ public enum ConcurrencyError: Error, Sendable, Hashable, CustomStringConvertible
         case .loopRunning: .loopRunning
         case .noRunningLoop: .noRunningLoop
         case .differentLoop: .differentLoop
+        case .unserializable: .unserializable
         }
     }
 
@@ -74,6 +81,7 @@ public enum ConcurrencyError: Error, Sendable, Hashable, CustomStringConvertible
         case .brokenExecutor: "BrokenExecutor"
         case .invalidArgument: "ValueError"
         case .loopClosed, .loopRunning, .noRunningLoop, .differentLoop: "RuntimeError"
+        case .unserializable: "PicklingError"
         }
     }
 
@@ -101,6 +109,8 @@ public enum ConcurrencyError: Error, Sendable, Hashable, CustomStringConvertible
             "no running event loop (RuntimeError)"
         case .differentLoop:
             "the future is attached to a different loop (RuntimeError)"
+        case .unserializable(let type, let reason):
+            "\(type) cannot cross the process boundary: \(reason) (PicklingError)"
         }
     }
 }

@@ -49,6 +49,31 @@ public protocol ConcurrentExecutor: AnyObject, Sendable {
         _ job: @escaping @Sendable (Input) throws -> Result
     ) throws -> MapResults<Result>
 
+    /// Schedules a ``PortableJob`` and returns its future at once.
+    ///
+    /// Python: `submit(fn, *args)` where `fn` and `args` pickle. A thread pool
+    /// runs ``PortableJob/run()`` on a worker thread (the default does exactly
+    /// that through ``submit(_:)-(()->Result)``); a process pool encodes the job
+    /// and runs it in a worker process. An encoding or decoding failure fails
+    /// this future alone with ``ConcurrencyError/unserializable(type:reason:)``.
+    /// - Throws: As the closure form.
+    func submit<Job: PortableJob>(_ job: Job) throws -> any ConcurrentFuture<Job.Result>
+
+    /// Submits every job of `jobs` before returning, `chunksize` of them per
+    /// message to a worker, and returns their results in input order.
+    ///
+    /// Python: `ProcessPoolExecutor.map(fn, iterable, chunksize=n)`. The
+    /// default submits each job on its own through ``submit(_:)-(Job)``, as a
+    /// thread pool does; a process pool overrides it to send `chunksize` jobs
+    /// in one message, which is what makes fine-grained work pay off.
+    /// - Throws: ``ConcurrencyError/invalidArgument(_:)`` when `chunksize`
+    ///   is below 1 (Python's `ValueError`); otherwise as ``submit(_:)-(Job)``.
+    func map<Job: PortableJob>(
+        _ jobs: some Sequence<Job>,
+        timeout: Duration?,
+        chunksize: Int
+    ) throws -> MapResults<Job.Result>
+
     /// Stops accepting work and releases the workers.
     ///
     /// Python: `shutdown(wait=True, *, cancel_futures=False)`. Later submits
@@ -76,6 +101,31 @@ extension ConcurrentExecutor {
             futures.append(try submit { try job(input) })
         }
         return MapResults(futures: futures, deadline: deadline)
+    }
+
+    public func submit<Job: PortableJob>(_ job: Job) throws -> any ConcurrentFuture<Job.Result> {
+        try submit { () throws -> Job.Result in try job.run() }
+    }
+
+    public func map<Job: PortableJob>(
+        _ jobs: some Sequence<Job>,
+        timeout: Duration?,
+        chunksize: Int
+    ) throws -> MapResults<Job.Result> {
+        guard chunksize >= 1 else {
+            throw ConcurrencyError.invalidArgument("chunksize must be at least 1, got \(chunksize)")
+        }
+        let deadline = timeout.map { ContinuousClock.now + $0 }
+        var futures: [any ConcurrentFuture<Job.Result>] = []
+        for job in jobs {
+            futures.append(try submit(job))
+        }
+        return MapResults(futures: futures, deadline: deadline)
+    }
+
+    /// ``map(_:timeout:chunksize:)-(Sequence<Job>,_,_)`` with no timeout and a chunk size of 1.
+    public func map<Job: PortableJob>(_ jobs: some Sequence<Job>) throws -> MapResults<Job.Result> {
+        try map(jobs, timeout: nil, chunksize: 1)
     }
 
     /// ``map(_:timeout:chunksize:_:)`` with no timeout and a chunk size of 1.

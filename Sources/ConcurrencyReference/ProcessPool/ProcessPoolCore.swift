@@ -1,0 +1,458 @@
+import ConcurrencyPrimitives
+import ConcurrencySpec
+import ConcurrencyWorker
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The state and threads of a ``ProcessPoolExecutor``, apart from the object
+/// users hold, so that dropping that object shuts the pool down while the
+/// reader threads finish the queued calls.
+///
+/// One reader thread per worker reads its frames, completes futures and
+/// hands the worker its next batch; submitters only queue and, when a worker
+/// is idle, send. Every send happens under the lock, so frames to one worker
+/// never interleave and a socket is never closed while being written.
+final class ProcessPoolCore: Sendable {
+    /// One call on its way to a worker, with what to do with its outcome.
+    struct Call: Sendable {
+        let name: String
+        let json: [UInt8]
+        /// Marks the future running; `false` when it was cancelled first.
+        let claim: @Sendable () -> Bool
+        let deliver: @Sendable (Wire.Outcome) -> Void
+        let fail: @Sendable (ConcurrencyError) -> Void
+        let cancel: @Sendable () -> Void
+        /// Whether the future was cancelled, without claiming it.
+        let isCancelled: @Sendable () -> Bool
+    }
+
+    /// The initializer job, encoded once.
+    struct Initialization: Sendable {
+        let name: String
+        let json: [UInt8]
+    }
+
+    private struct Worker {
+        let process: WorkerProcess
+        var outstanding: [UInt64: Call] = [:]
+        /// Calls this worker may still be given (`maxTasksPerChild`);
+        /// `nil` without a limit.
+        var capacity: Int?
+        /// The pool closed its sending side: the worker exits once it has
+        /// answered what it holds.
+        var closing = false
+
+        var isIdle: Bool { !closing && outstanding.isEmpty && capacity != 0 }
+    }
+
+    private struct State {
+        /// Chunks of calls that travel together, in submission order.
+        var queue: [[Call]] = []
+        var queueHead = 0
+        var queuedCalls = 0
+        var workers: [pid_t: Worker] = [:]
+        /// Reader threads alive, counted down as each one's very last act.
+        var liveReaders = 0
+        /// Readers that ended after a joining shutdown began, for it to join.
+        var endedReaders: [pthread_t] = []
+        var nextID: UInt64 = 0
+        var shutDown = false
+        var joinClaimed = false
+        var broken: String?
+
+        var hasQueued: Bool { queueHead < queue.count }
+
+        mutating func popChunk() -> [Call] {
+            let chunk = queue[queueHead]
+            queue[queueHead] = []
+            queueHead += 1
+            queuedCalls -= chunk.count
+            if queueHead == queue.count {
+                queue.removeAll(keepingCapacity: true)
+                queueHead = 0
+            }
+            return chunk
+        }
+    }
+
+    /// The most calls in one batch made of queued submits. Large enough to
+    /// amortize a round trip (~40 µs here) over cheap calls, small enough
+    /// that another idle worker still finds work in the queue.
+    private static let batchLimit = 256
+
+    private let maxWorkers: Int
+    private let program: WorkerProgram
+    private let initializer: Initialization?
+    private let maxTasksPerChild: Int?
+    private let lock = ConditionLock(State())
+
+    init(maxWorkers: Int, program: WorkerProgram, initializer: Initialization?, maxTasksPerChild: Int?) {
+        self.maxWorkers = maxWorkers
+        self.program = program
+        self.initializer = initializer
+        self.maxTasksPerChild = maxTasksPerChild
+    }
+
+    // MARK: Calls
+
+    static func encodeInitializer(_ job: some PortableJob) throws -> Initialization {
+        do {
+            return Initialization(name: type(of: job).jobName, json: Array(try JSONEncoder().encode(job)))
+        } catch {
+            throw ConcurrencyError.unserializable(
+                type: String(reflecting: type(of: job)),
+                reason: "the initializer could not be encoded: \(error)"
+            )
+        }
+    }
+
+    /// A future for `job` and the call that completes it; no call when the
+    /// job cannot be encoded, in which case the future has already failed.
+    static func makeCall<Job: PortableJob>(_ job: Job) -> (Future<Job.Result>, Call?) {
+        let future = Future<Job.Result>()
+        let json: [UInt8]
+        do {
+            json = Array(try JSONEncoder().encode(job))
+        } catch {
+            try? future.setException(ConcurrencyError.unserializable(
+                type: String(reflecting: Job.self),
+                reason: "the job could not be encoded: \(error)"
+            ))
+            return (future, nil)
+        }
+        let call = Call(
+            name: Job.jobName,
+            json: json,
+            claim: { (try? future.setRunningOrNotifyCancel()) ?? false },
+            deliver: { outcome in complete(future, with: outcome, of: Job.self) },
+            fail: { error in try? future.setException(error) },
+            cancel: { _ = future.cancel() },
+            isCancelled: { future.state.isCancelled }
+        )
+        return (future, call)
+    }
+
+    private static func complete<Job: PortableJob>(
+        _ future: Future<Job.Result>,
+        with outcome: Wire.Outcome,
+        of _: Job.Type
+    ) {
+        switch outcome {
+        case .success(let json):
+            let value: Job.Result
+            do {
+                value = try JSONDecoder().decode(Job.Result.self, from: Data(json))
+            } catch {
+                try? future.setException(ConcurrencyError.unserializable(
+                    type: String(reflecting: Job.Result.self),
+                    reason: "the result could not be decoded: \(error)"
+                ))
+                return
+            }
+            try? future.setResult(value)
+        case .portableError(let name, let json):
+            let error: any Error
+            if let type = Job.portableErrors.first(where: { $0.errorName == name }),
+               let decoded = try? decodeError(type, json) {
+                error = decoded
+            } else {
+                error = RemoteJobError(typeName: name, message: String(decoding: json, as: UTF8.self))
+            }
+            try? future.setException(error)
+        case .remoteError(let typeName, let message):
+            try? future.setException(RemoteJobError(typeName: typeName, message: message))
+        case .unserializable(let type, let reason):
+            try? future.setException(ConcurrencyError.unserializable(type: type, reason: reason))
+        }
+    }
+
+    private static func decodeError<E: PortableError>(_ type: E.Type, _ json: [UInt8]) throws -> any Error {
+        try JSONDecoder().decode(E.self, from: Data(json))
+    }
+
+    // MARK: Submitting
+
+    func checkAccepting() throws {
+        try lock.withLock { state in
+            if let reason = state.broken { throw ConcurrencyError.brokenExecutor(reason: reason) }
+            if state.shutDown { throw ConcurrencyError.executorShutDown }
+        }
+    }
+
+    func enqueue(_ chunks: [[Call]]) throws {
+        let failed: [Call] = try lock.withLock { state in
+            if let reason = state.broken { throw ConcurrencyError.brokenExecutor(reason: reason) }
+            if state.shutDown { throw ConcurrencyError.executorShutDown }
+            for chunk in chunks where !chunk.isEmpty {
+                state.queue.append(chunk)
+                state.queuedCalls += chunk.count
+            }
+            return dispatch(&state)
+        }
+        fail(failed)
+    }
+
+    var workerProcessIDs: [Int32] {
+        lock.withLock { $0.workers.keys.sorted() }
+    }
+
+    // MARK: Dispatching (under the lock)
+
+    /// Hands queued calls to idle workers, starting workers up to the limit,
+    /// and closes workers that have nothing left to do after shutdown.
+    /// - Returns: Calls to fail because the pool broke meanwhile.
+    private func dispatch(_ state: inout State) -> [Call] {
+        guard state.broken == nil else { return [] }
+        while state.hasQueued {
+            let pid: pid_t
+            if let idle = state.workers.first(where: { $0.value.isIdle })?.key {
+                pid = idle
+            } else if state.workers.values.filter({ !$0.closing }).count < maxWorkers {
+                // Start a worker only for a call that is still wanted.
+                purgeCancelled(&state)
+                guard state.hasQueued else { break }
+                do {
+                    pid = try startWorker(&state)
+                } catch {
+                    return breakPool(&state, reason: "\(error)")
+                }
+            } else {
+                break
+            }
+            let batch = takeBatch(&state, for: pid)
+            guard !batch.isEmpty else { continue }
+            var frame = FrameWriter(.runBatch, capacity: batch.reduce(8) { $0 + $1.1.json.count + $1.1.name.utf8.count + 16 })
+            frame.append(UInt32(batch.count))
+            for (id, call) in batch {
+                frame.append(id)
+                frame.append(string: call.name)
+                frame.append(bytes: call.json)
+            }
+            if let capacity = state.workers[pid]!.capacity {
+                state.workers[pid]!.capacity = max(0, capacity - batch.count)
+            }
+            for (id, call) in batch { state.workers[pid]!.outstanding[id] = call }
+            do {
+                try sendAll(state.workers[pid]!.process.descriptor, frame.finish())
+            } catch {
+                // The worker is gone; its reader sees the end of its stream
+                // and breaks the pool with the exit status.
+                state.workers[pid]!.closing = true
+            }
+        }
+        retireIdleWorkers(&state)
+        return []
+    }
+
+    /// Takes whole chunks for one worker, dropping cancelled calls, up to the
+    /// batch limit (a larger chunk still travels whole) and the worker's
+    /// remaining `maxTasksPerChild`.
+    private func takeBatch(_ state: inout State, for pid: pid_t) -> [(UInt64, Call)] {
+        var limit = max(1, min(Self.batchLimit, state.queuedCalls / maxWorkers))
+        if let capacity = state.workers[pid]!.capacity {
+            limit = min(limit, capacity)
+        }
+        var batch: [(UInt64, Call)] = []
+        // At least one chunk, so every pass makes progress; a chunk larger
+        // than the limit still travels whole.
+        while state.hasQueued, batch.isEmpty || batch.count + state.queue[state.queueHead].count <= limit {
+            for call in state.popChunk() where call.claim() {
+                state.nextID += 1
+                batch.append((state.nextID, call))
+            }
+        }
+        return batch
+    }
+
+    private func purgeCancelled(_ state: inout State) {
+        while state.hasQueued {
+            // Look without claiming: claim() would mark a live call running.
+            guard state.queue[state.queueHead].allSatisfy({ $0.isCancelled() }) else { break }
+            for call in state.popChunk() { _ = call.claim() }
+        }
+    }
+
+    /// Starts a worker; its reader thread starts with it.
+    private func startWorker(_ state: inout State) throws -> pid_t {
+        let process = try WorkerProcess.spawn(program)
+        state.workers[process.pid] = Worker(process: process, capacity: maxTasksPerChild)
+        state.liveReaders += 1
+        if let initializer {
+            var frame = FrameWriter(.initialize, capacity: initializer.json.count + 32)
+            frame.append(string: initializer.name)
+            frame.append(bytes: initializer.json)
+            try? sendAll(process.descriptor, frame.finish())
+        }
+        _ = WorkerThread.start(name: "ck-pool-\(process.pid)") { [self] in
+            read(from: process)
+        }
+        return process.pid
+    }
+
+    /// After shutdown, or once a worker has served `maxTasksPerChild` calls,
+    /// close the sending side of every idle worker with nothing queued for
+    /// it: the worker reads the end of its stream and exits.
+    private func retireIdleWorkers(_ state: inout State) {
+        for (pid, worker) in state.workers where !worker.closing && worker.outstanding.isEmpty {
+            if worker.capacity == 0 || (state.shutDown && !state.hasQueued) {
+                state.workers[pid]!.closing = true
+                worker.process.closeSending()
+            }
+        }
+    }
+
+    /// Marks the pool broken, kills every worker, and takes every call that
+    /// can no longer finish.
+    private func breakPool(_ state: inout State, reason: String) -> [Call] {
+        guard state.broken == nil else { return [] }
+        state.broken = reason
+        var calls: [Call] = []
+        while state.hasQueued { calls += state.popChunk() }
+        for (pid, worker) in state.workers {
+            calls += worker.outstanding.values
+            state.workers[pid]!.outstanding = [:]
+            state.workers[pid]!.closing = true
+            worker.process.kill()
+        }
+        lock.broadcast()
+        return calls
+    }
+
+    private func fail(_ calls: [Call]) {
+        guard !calls.isEmpty else { return }
+        let reason = lock.withLock { $0.broken } ?? "the pool is broken"
+        for call in calls { call.fail(.brokenExecutor(reason: reason)) }
+    }
+
+    // MARK: Reading (one thread per worker)
+
+    private func read(from process: WorkerProcess) {
+        var stream = FrameStream(descriptor: process.descriptor)
+        var failure: String?
+        reading: while true {
+            let payload: [UInt8]
+            do {
+                guard let next = try stream.next() else { break reading }
+                payload = next
+            } catch {
+                failure = "sent a frame the pool cannot read (\(error))"
+                break reading
+            }
+            do {
+                var reader = try FrameReader(payload: payload)
+                switch Wire.Tag(rawValue: reader.tagByte) {
+                case .results:
+                    try receiveResults(&reader, from: process.pid)
+                case .initialized:
+                    let outcome = try reader.readOutcome()
+                    if case .success = outcome { continue reading }
+                    failure = "the initializer failed in worker process \(process.pid): \(Self.describe(outcome))"
+                    break reading
+                default:
+                    throw WireError.garbled("unexpected tag \(reader.tagByte) from a worker")
+                }
+            } catch {
+                failure = "sent a frame the pool cannot read (\(error))"
+                break reading
+            }
+        }
+        if failure != nil { process.kill() }
+        let (expected, isBroken) = lock.withLock { state -> (Bool, Bool) in
+            let worker = state.workers[process.pid]
+            return (failure == nil && (worker?.closing ?? true) && (worker?.outstanding.isEmpty ?? true), state.broken != nil)
+        }
+        if !expected && !isBroken && failure == nil {
+            // Died on its own: make sure it is gone before waiting for it.
+            process.kill()
+        }
+        let ending = process.reap()
+        close(process.descriptor)
+        let calls: [Call] = lock.withLock { state in
+            state.workers[process.pid] = nil
+            var calls: [Call] = []
+            if !expected && state.broken == nil {
+                let what = failure.map { "a worker process (pid \(process.pid)) \($0) and \(ending)" }
+                    ?? "a worker process (pid \(process.pid)) \(ending) while the pool still needed it"
+                calls = breakPool(&state, reason: what)
+            } else {
+                calls = dispatch(&state)
+            }
+            return calls
+        }
+        fail(calls)
+        // Last: after this the thread only returns. A joining shutdown joins
+        // it; otherwise nobody will, so it lets its resources go itself.
+        lock.withLock { state in
+            state.liveReaders -= 1
+            if state.joinClaimed {
+                state.endedReaders.append(pthread_self())
+            } else {
+                WorkerThread.detachCurrent()
+            }
+            lock.broadcast()
+        }
+    }
+
+    private func receiveResults(_ reader: inout FrameReader, from pid: pid_t) throws {
+        let count = try reader.readUInt32("result count")
+        var outcomes: [(UInt64, Wire.Outcome)] = []
+        outcomes.reserveCapacity(Int(min(count, 4096)))
+        for _ in 0..<count {
+            outcomes.append((try reader.readUInt64("call id"), try reader.readOutcome()))
+        }
+        guard reader.isAtEnd else { throw WireError.garbled("bytes after the last result") }
+        let (calls, failed): ([(Call, Wire.Outcome)], [Call]) = try lock.withLock { state in
+            guard state.workers[pid] != nil else { return ([], []) }
+            var calls: [(Call, Wire.Outcome)] = []
+            for (id, outcome) in outcomes {
+                guard let call = state.workers[pid]!.outstanding.removeValue(forKey: id) else {
+                    if state.broken != nil { continue }
+                    throw WireError.garbled("a result for call \(id), which the worker does not hold")
+                }
+                calls.append((call, outcome))
+            }
+            let failed = state.workers[pid]!.outstanding.isEmpty ? dispatch(&state) : []
+            return (calls, failed)
+        }
+        for (call, outcome) in calls { call.deliver(outcome) }
+        fail(failed)
+    }
+
+    private static func describe(_ outcome: Wire.Outcome) -> String {
+        switch outcome {
+        case .success: "succeeded"
+        case .portableError(let name, let json): "\(name): \(String(decoding: json, as: UTF8.self))"
+        case .remoteError(let typeName, let message): "\(typeName): \(message)"
+        case .unserializable(let type, let reason): "\(type): \(reason)"
+        }
+    }
+
+    // MARK: Shutting down
+
+    func shutdown(wait: Bool, cancelFutures: Bool) {
+        let cancelled: [Call] = lock.withLock { state in
+            state.shutDown = true
+            var cancelled: [Call] = []
+            if cancelFutures {
+                while state.hasQueued { cancelled += state.popChunk() }
+            }
+            if wait { state.joinClaimed = true }
+            _ = dispatch(&state)
+            return cancelled
+        }
+        for call in cancelled { call.cancel() }
+        guard wait else { return }
+        let readers = lock.wait(until: { $0.liveReaders == 0 }, deadline: nil) { state, _ in
+            let readers = state.endedReaders
+            state.endedReaders = []
+            return readers
+        }
+        for reader in readers { pthread_join(reader, nil) }
+    }
+}
