@@ -41,15 +41,15 @@ let package = Package(
         // and the mutant gallery the kit tests itself with.
         .target(
             name: "ConformanceGallery",
-            dependencies: ["ConcurrencySpec", "ConcurrencyPrimitives", "ConcurrencyReference", "ConcurrencyConformance"]
+            dependencies: ["ConcurrencySpec", "ConcurrencyPrimitives", "ConcurrencyReference", "ConcurrencyConformance", "SeedJobs"]
         ),
-        .executableTarget(name: "conformance", dependencies: ["ConformanceGallery", "ConcurrencyConformance"]),
+        .executableTarget(name: "conformance", dependencies: ["ConformanceGallery", "ConcurrencyConformance", "ConcurrencyWorker"]),
         // The seed's process-pool examples (is_prime, return_after...) as
         // portable jobs: one definition for the worker program, the twins
         // and the benchmarks.
         .target(name: "SeedJobs", dependencies: ["ConcurrencySpec"]),
         // The reference worker program that process pools start by default.
-        .executableTarget(name: "concurrency-worker", dependencies: ["ConcurrencyWorker", "SeedJobs"]),
+        .executableTarget(name: "concurrency-worker", dependencies: ["ConcurrencyWorker", "ConformanceGallery"]),
         .testTarget(
             name: "ConcurrencyReferenceTests",
             // concurrency-worker: so that `swift test` builds the worker

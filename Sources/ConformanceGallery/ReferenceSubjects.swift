@@ -1,6 +1,7 @@
 import ConcurrencyConformance
 import ConcurrencyReference
 import ConcurrencySpec
+import SeedJobs
 
 /// The reference implementation, described to the kit exactly as an adopter
 /// describes theirs: through the public subject protocols, with no private
@@ -27,10 +28,45 @@ public enum ReferenceImplementation: FutureSubject, ExecutorSubject, LoopSubject
     }
 }
 
+/// The reference process pool, as its own column of the matrix: the PROC
+/// clauses, and every executor clause that can reach another process.
+public enum ReferenceProcessPool: ExecutorSubject, ProcessPoolSubject {
+    public static let name = "reference-processes"
+    public static let kind = Implementation.Kind.reference
+    public static let summary = "ConcurrencyReference.ProcessPoolExecutor: worker processes running portable jobs"
+    public static let capabilities: Set<Capability> = [.processIsolation]
+
+    public static func makeExecutor(
+        maxWorkers: Int?,
+        initializer: (@Sendable () throws -> Void)?
+    ) throws -> any ConcurrentExecutor {
+        guard initializer == nil else {
+            // Never asked: the subject does not declare workerInitializer.
+            throw ConcurrencyError.invalidArgument("a closure initializer cannot run in a worker process; pass a PortableJob")
+        }
+        return try ProcessPoolExecutor(maxWorkers: maxWorkers)
+    }
+
+    public static func makeProcessPool(
+        maxWorkers: Int?,
+        initializer: (any PortableJob)?,
+        maxTasksPerChild: Int?
+    ) throws -> any ConcurrentExecutor {
+        try ProcessPoolExecutor(maxWorkers: maxWorkers, initializer: initializer, maxTasksPerChild: maxTasksPerChild)
+    }
+}
+
 /// Every implementation the package knows.
 public enum Gallery {
     /// The reference implementation.
     public static let reference = Implementation(ReferenceImplementation.self)
+
+    /// The reference process pool.
+    public static let referenceProcesses = Implementation(ReferenceProcessPool.self)
+
+    /// The job types the package's worker program registers: the kit's and
+    /// the seed's.
+    public static let workerJobs: [any PortableJob.Type] = Conformance.workerJobs + seedJobs
 
     /// Engines the package did not write, made to conform with thin glue.
     public static let adapters: [Implementation] = [
@@ -39,7 +75,7 @@ public enum Gallery {
     ]
 
     /// Implementations that are not mutants: the columns of the matrix.
-    public static let implementations: [Implementation] = [reference] + adapters
+    public static let implementations: [Implementation] = [reference, referenceProcesses] + adapters
 
     /// The mutant gallery: one implementation per defect that the kit can
     /// observe on this platform.

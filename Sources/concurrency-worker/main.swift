@@ -1,6 +1,6 @@
 import ConcurrencyWorker
-import SeedJobs
+import ConformanceGallery
 
-// The reference worker program: serves the seed's jobs and the kit's probes
-// to the process pools of the tests, the twins and the conformance matrix.
-ProcessWorker.run(jobs: seedJobs)
+// The reference worker program: serves the kit's jobs and the seed's to the
+// process pools of the tests, the twins and the conformance matrix.
+ProcessWorker.run(jobs: Gallery.workerJobs)

@@ -1,4 +1,5 @@
 import ConcurrencyConformance
+import ConcurrencyWorker
 import ConformanceGallery
 import Foundation
 
@@ -80,6 +81,12 @@ func selectImplementations(_ options: Options) throws(UsageError) -> [Implementa
         return implementation
     }
 }
+
+// First of all, as Python's `if __name__ == '__main__':` guard: a copy of this
+// program started as a process-pool worker serves jobs and never reaches the
+// matrix below. The reference process pool then re-launches this program for
+// its workers instead of needing a separate worker executable.
+ProcessWorker.runIfRequested(jobs: Gallery.workerJobs)
 
 let options: Options
 let implementations: [Implementation]

@@ -28,9 +28,15 @@ public struct Clause: Sendable, Identifiable, CustomStringConvertible {
     /// Why the clause cannot run against this implementation, or `nil`.
     public var skipReason: String? {
         let missing = definition.requires.subtracting(implementation.capabilities)
-        guard !missing.isEmpty else { return nil }
-        let names = missing.map(\.rawValue).sorted().joined(separator: ", ")
-        return "\(implementation.name) lacks the capability \(names)"
+        if !missing.isEmpty {
+            let names = missing.map(\.rawValue).sorted().joined(separator: ", ")
+            return "\(implementation.name) lacks the capability \(names)"
+        }
+        let excluded = definition.excludes.intersection(implementation.capabilities)
+        guard !excluded.isEmpty else { return nil }
+        let names = excluded.map(\.rawValue).sorted().joined(separator: ", ")
+        return "does not apply to \(implementation.name), which has \(names)"
+            + (definition.exclusionReason.map { ": \($0)" } ?? "")
     }
 
     /// Runs the check under the watchdog and returns the verdict.

@@ -48,6 +48,12 @@ public struct ClauseDefinition: Sendable, Identifiable, CustomStringConvertible 
     /// What an implementation must offer for the clause to apply; a clause
     /// whose capabilities are missing is a visible skip.
     public let requires: Set<Capability>
+    /// Capabilities under which the clause cannot apply, such as
+    /// ``Capability/processIsolation`` for a check that shares memory with
+    /// its jobs; such an implementation gets a visible skip.
+    public let excludes: Set<Capability>
+    /// Why the excluded capabilities rule the clause out, for the skip.
+    public let exclusionReason: String?
     /// Whether the check measures real time.
     public let timing: TimingSensitivity
     /// The watchdog's deadline, in time units: a check still running then is
@@ -71,6 +77,8 @@ public struct ClauseDefinition: Sendable, Identifiable, CustomStringConvertible 
         timingRule: String? = nil,
         hint: String,
         requires: Set<Capability>,
+        excludes: Set<Capability> = [],
+        exclusionReason: String? = nil,
         timing: TimingSensitivity = .orderOnly,
         budgetUnits: Double = 40,
         variants: [Variant] = [],
@@ -87,6 +95,8 @@ public struct ClauseDefinition: Sendable, Identifiable, CustomStringConvertible 
         self.timingRule = timingRule
         self.hint = hint
         self.requires = requires
+        self.excludes = excludes
+        self.exclusionReason = exclusionReason
         self.timing = timing
         self.budgetUnits = budgetUnits
         self.variants = variants

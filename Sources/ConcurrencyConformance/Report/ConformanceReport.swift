@@ -35,6 +35,8 @@ public struct ConformanceReport: Codable, Sendable, Hashable {
         public var timingRule: String?
         /// The capabilities the clause needs.
         public var requires: [String]
+        /// Capabilities under which the clause does not apply.
+        public var excludes: [String] = []
         /// `orderOnly`, `realTime` (measures time, runs alone) or `exclusive`
         /// (measures no time but runs alone).
         public var timing: TimingSensitivity

@@ -80,7 +80,8 @@ public enum MatrixRunner {
             ConformanceReport.ClauseEntry(
                 id: $0.id, contract: $0.contract, level: $0.level, statement: $0.statement,
                 source: $0.source, hint: $0.hint, method: $0.method, timingRule: $0.timingRule,
-                requires: $0.requires.map(\.rawValue).sorted(), timing: $0.timing, variants: $0.variants.map(\.name)
+                requires: $0.requires.map(\.rawValue).sorted(), excludes: $0.excludes.map(\.rawValue).sorted(),
+                timing: $0.timing, variants: $0.variants.map(\.name)
             )
         }
         return ConformanceReport(implementations: entries, clauses: clauses, results: results, timeScale: timing.scale)

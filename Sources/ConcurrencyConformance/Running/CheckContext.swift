@@ -177,6 +177,23 @@ public final class CheckContext: Sendable {
         return executor
     }
 
+    /// A new process pool of the implementation under test, shut down
+    /// (without waiting) when the check ends.
+    ///
+    /// Only clauses that require ``Capability/processPool`` call it.
+    public func makeProcessPool(
+        maxWorkers: Int?,
+        initializer: (any PortableJob)? = nil,
+        maxTasksPerChild: Int? = nil
+    ) throws -> any ConcurrentExecutor {
+        guard let factory = implementation.processPools else {
+            preconditionFailure("\(implementation.name) has no process-pool factory; the clause must require .processPool")
+        }
+        let pool = try factory.makeProcessPool(maxWorkers: maxWorkers, initializer: initializer, maxTasksPerChild: maxTasksPerChild)
+        executors.withLock { $0.append(pool) }
+        return pool
+    }
+
     /// The implementation's `wait` (Python's `concurrent.futures.wait`).
     public func wait<Value: Sendable>(
         _ futures: [any ConcurrentFuture<Value>],

@@ -26,6 +26,13 @@ public struct Capability: RawRepresentable, Hashable, Sendable, Codable, CustomS
     /// The executor runs an initializer once in each worker before its first
     /// job, and breaks when it throws.
     public static let workerInitializer = Capability(rawValue: "workerInitializer")
+    /// Makes process pools on demand (``ProcessPoolFactory``): the PROC
+    /// clauses apply.
+    public static let processPool = Capability(rawValue: "processPool")
+    /// The executor runs its jobs in other processes, so a check cannot
+    /// share memory with them (no latches, counters or closures): clauses
+    /// written that way exclude it and are skipped with their reason.
+    public static let processIsolation = Capability(rawValue: "processIsolation")
     /// Makes ``ConcurrencySpec/EventLoop`` values on demand.
     public static let eventLoop = Capability(rawValue: "eventLoop")
     /// The loop offers a virtual clock: when nothing is ready, its time jumps

@@ -50,6 +50,25 @@ extension ExecutorFactory {
     }
 }
 
+/// Makes process pools of the implementation under test, for the PROC
+/// clauses.
+///
+/// The pool's worker program must register the kit's job types,
+/// ``Conformance/workerJobs``, next to its own: the PROC clauses submit them.
+public protocol ProcessPoolFactory: Sendable {
+    /// Returns a new process pool.
+    /// - Parameters:
+    ///   - maxWorkers: The worker limit; `nil` for the implementation's default.
+    ///   - initializer: Runs once in each worker process before its first call.
+    ///   - maxTasksPerChild: Replace a worker after this many calls; `nil`
+    ///     keeps workers for good.
+    func makeProcessPool(
+        maxWorkers: Int?,
+        initializer: (any PortableJob)?,
+        maxTasksPerChild: Int?
+    ) throws -> any ConcurrentExecutor
+}
+
 /// Makes event loops of the implementation under test.
 public protocol LoopFactory: Sendable {
     /// Returns a new, open, idle loop. `virtualTime` asks for a virtual
@@ -95,6 +114,8 @@ public struct Implementation: Sendable, Identifiable, CustomStringConvertible {
     public var executors: (any ExecutorFactory)?
     /// Makes event loops, when the implementation has them.
     public var loops: (any LoopFactory)?
+    /// Makes process pools, when the implementation has them.
+    public var processPools: (any ProcessPoolFactory)?
     /// For each clause the implementation fails on purpose, why: a real
     /// difference of the engine it adapts, stated in CONFORMANCE.md too.
     public var knownDeviations: [String: String]
@@ -109,7 +130,8 @@ public struct Implementation: Sendable, Identifiable, CustomStringConvertible {
         knownDeviations: [String: String] = [:],
         futures: (any FutureFactory)? = nil,
         executors: (any ExecutorFactory)? = nil,
-        loops: (any LoopFactory)? = nil
+        loops: (any LoopFactory)? = nil,
+        processPools: (any ProcessPoolFactory)? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -118,11 +140,13 @@ public struct Implementation: Sendable, Identifiable, CustomStringConvertible {
         self.futures = futures
         self.executors = executors
         self.loops = loops
+        self.processPools = processPools
         self.knownDeviations = knownDeviations
         var capabilities = capabilities
         if futures != nil { capabilities.insert(.futures) }
         if executors != nil { capabilities.insert(.executor) }
         if loops != nil { capabilities.insert(.eventLoop) }
+        if processPools != nil { capabilities.insert(.processPool) }
         self.capabilities = capabilities
     }
 
@@ -140,6 +164,10 @@ public struct Implementation: Sendable, Identifiable, CustomStringConvertible {
         if let loopSubject = subject as? any LoopSubject.Type {
             loops = SubjectLoopFactory(subject: loopSubject)
         }
+        var processPools: (any ProcessPoolFactory)?
+        if let processSubject = subject as? any ProcessPoolSubject.Type {
+            processPools = SubjectProcessPoolFactory(subject: processSubject)
+        }
         self.init(
             name: subject.name,
             kind: subject.kind,
@@ -148,7 +176,8 @@ public struct Implementation: Sendable, Identifiable, CustomStringConvertible {
             knownDeviations: subject.knownDeviations,
             futures: futures,
             executors: executors,
-            loops: loops
+            loops: loops,
+            processPools: processPools
         )
     }
 
@@ -251,5 +280,36 @@ private struct SubjectLoopFactory: LoopFactory {
 
     func makeLoop(virtualTime: Bool) throws -> any EventLoop {
         try subject.makeLoop(virtualTime: virtualTime)
+    }
+}
+
+/// A subject that makes process pools, for the PROC clauses.
+///
+/// Its worker program must register ``Conformance/workerJobs``:
+///
+/// ```swift
+/// // the worker program's main.swift
+/// ProcessWorker.run(jobs: Conformance.workerJobs + myJobs)
+///
+/// enum MyProcessPool: ProcessPoolSubject {
+///     static func makeProcessPool(maxWorkers: Int?, initializer: (any PortableJob)?, maxTasksPerChild: Int?) throws -> any ConcurrentExecutor {
+///         try MyProcessPool(maxWorkers: maxWorkers, initializer: initializer, maxTasksPerChild: maxTasksPerChild)
+///     }
+/// }
+/// ```
+public protocol ProcessPoolSubject: ConformanceSubject {
+    /// Returns a new process pool; `maxWorkers` is `nil` for the default.
+    static func makeProcessPool(
+        maxWorkers: Int?,
+        initializer: (any PortableJob)?,
+        maxTasksPerChild: Int?
+    ) throws -> any ConcurrentExecutor
+}
+
+private struct SubjectProcessPoolFactory: ProcessPoolFactory {
+    let subject: any ProcessPoolSubject.Type
+
+    func makeProcessPool(maxWorkers: Int?, initializer: (any PortableJob)?, maxTasksPerChild: Int?) throws -> any ConcurrentExecutor {
+        try subject.makeProcessPool(maxWorkers: maxWorkers, initializer: initializer, maxTasksPerChild: maxTasksPerChild)
     }
 }
