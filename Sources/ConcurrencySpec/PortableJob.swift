@@ -41,7 +41,10 @@ public protocol PortableJob: Codable, Sendable {
 }
 
 extension PortableJob {
-    public static var jobName: String { String(reflecting: Self.self) }
+    // `_typeName` rather than `String(reflecting:)`: the latter looks up
+    // protocol conformances first, and the first such lookup in a process
+    // scans every conformance record, which made a worker's start-up slow.
+    public static var jobName: String { _typeName(Self.self, qualified: true) }
     public static var portableErrors: [any PortableError.Type] { [] }
 }
 
@@ -54,7 +57,7 @@ public protocol PortableError: Error, Codable, Sendable {
 }
 
 extension PortableError {
-    public static var errorName: String { String(reflecting: Self.self) }
+    public static var errorName: String { _typeName(Self.self, qualified: true) }
 }
 
 /// An error thrown by a job in another process whose type is not a

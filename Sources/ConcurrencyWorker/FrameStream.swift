@@ -8,59 +8,80 @@ import Darwin
 
 /// Reads whole frames from a socket, a buffer at a time, so that a batch of
 /// small frames costs one system call rather than two per frame.
-package struct FrameStream {
+///
+/// The buffer is raw memory that the stream owns: reading into an `Array`
+/// would mean filling it first, which unoptimized builds do element by
+/// element, and that dominated a worker's start-up in debug builds.
+package final class FrameStream {
     private let descriptor: Int32
-    private var buffer: [UInt8] = []
+    private let maximumLength: Int
+    private var storage: UnsafeMutableRawBufferPointer
+    /// Unread bytes are `storage[start..<end]`.
     private var start = 0
+    private var end = 0
 
-    package init(descriptor: Int32) {
+    /// - Parameter maximumLength: The longest frame accepted; longer is
+    ///   garbled. Only the mutant gallery passes anything but the default.
+    package init(descriptor: Int32, maximumLength: Int = Wire.maximumFrameLength) {
         self.descriptor = descriptor
-        buffer.reserveCapacity(1 << 16)
+        self.maximumLength = maximumLength
+        storage = .allocate(byteCount: 1 << 16, alignment: 8)
     }
+
+    deinit { storage.deallocate() }
 
     /// The next frame's payload (tag first), or `nil` at a clean end of
     /// stream between frames.
     /// - Throws: ``WireError/garbled(_:)`` for an oversized or empty frame or
     ///   a stream that ends inside a frame; ``SystemError`` when reading fails.
-    package mutating func next() throws -> [UInt8]? {
+    package func next() throws -> [UInt8]? {
         while true {
-            let available = buffer.count - start
+            let available = end - start
             if available >= 4 {
-                let length = buffer.withUnsafeBytes { raw in
-                    UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start, as: UInt32.self))
+                let length = Int(UInt32(littleEndian: storage.loadUnaligned(fromByteOffset: start, as: UInt32.self)))
+                guard length > 0, length <= maximumLength else {
+                    throw WireError.garbled("frame length \(length) is outside 1...\(maximumLength)")
                 }
-                guard length > 0, length <= Wire.maximumFrameLength else {
-                    throw WireError.garbled("frame length \(length) is outside 1...\(Wire.maximumFrameLength)")
-                }
-                if available >= 4 + Int(length) {
-                    let payload = Array(buffer[(start + 4)..<(start + 4 + Int(length))])
-                    start += 4 + Int(length)
+                if available >= 4 + length {
+                    let payload = Array(UnsafeRawBufferPointer(rebasing: storage[(start + 4)..<(start + 4 + length)]))
+                    start += 4 + length
                     return payload
                 }
             }
-            // Compact before growing, so the buffer holds at most one frame
-            // plus one read's worth.
-            if start > 0 {
-                buffer.removeSubrange(0..<start)
-                start = 0
-            }
-            let read = try fill()
-            if read == 0 {
-                if buffer.count - start == 0 { return nil }
+            if try fill() == 0 {
+                if end == start { return nil }
                 throw WireError.garbled("the stream ended inside a frame")
             }
         }
     }
 
-    private mutating func fill() throws -> Int {
-        let chunk = 1 << 16
-        let oldCount = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: chunk))
-        let received = buffer.withUnsafeMutableBytes { raw in
-            retryingInterrupts { read(descriptor, raw.baseAddress! + oldCount, chunk) }
+    /// Grows the buffer to hold at least `needed` bytes from `start`, by
+    /// doubling, so a large frame costs amortized linear time. It grows only
+    /// as bytes arrive, never to a length a frame merely announces.
+    private func reserve(_ needed: Int) {
+        if needed > storage.count {
+            let larger = UnsafeMutableRawBufferPointer.allocate(byteCount: max(needed, storage.count * 2), alignment: 8)
+            larger.copyMemory(from: UnsafeRawBufferPointer(rebasing: storage[start..<end]))
+            storage.deallocate()
+            storage = larger
+            end -= start
+            start = 0
         }
-        buffer.removeLast(chunk - max(received, 0))
+    }
+
+    private func fill() throws -> Int {
+        if start > 0 {
+            let count = end - start
+            if count > 0 {
+                storage.baseAddress!.copyMemory(from: storage.baseAddress! + start, byteCount: count)
+            }
+            start = 0
+            end = count
+        }
+        if end == storage.count { reserve(storage.count + 1) }
+        let received = retryingInterrupts { read(descriptor, storage.baseAddress! + end, storage.count - end) }
         if received < 0 { throw SystemError(call: "read", code: errno) }
+        end += received
         return received
     }
 }

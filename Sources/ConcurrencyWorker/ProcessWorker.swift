@@ -55,7 +55,7 @@ public enum ProcessWorker {
     private static let flushInterval: Int64 = 1_000_000
 
     package static func serve(descriptor: Int32, jobs: WorkerJobs) -> Int32 {
-        var stream = FrameStream(descriptor: descriptor)
+        let stream = FrameStream(descriptor: descriptor)
         do {
             while let payload = try stream.next() {
                 var reader = try FrameReader(payload: payload)

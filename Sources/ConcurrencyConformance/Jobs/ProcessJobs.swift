@@ -23,7 +23,7 @@ public enum ProcessJobs {
     public static let all: [any PortableJob.Type] = [
         WorkerPID.self, CountInWorker.self, ExitWorker.self, KillWorker.self, SleepInWorker.self,
         FailInWorker.self, NotEncodable.self, ResultNotEncodable.self, NotDecodableInWorker.self,
-        GarbleStream.self, MarkWorker.self, ReadWorkerMark.self, SpinInWorker.self,
+        GarbleStream.self, MarkWorker.self, ReadWorkerMark.self, SpinInWorker.self, Square.self,
     ]
 
     /// A counter that lives in whichever process runs ``CountInWorker``.
@@ -65,6 +65,20 @@ public enum ProcessJobs {
             pause(seconds: 60)
             return 0
         }
+    }
+
+    /// Returns `n × n`: a value that shows which input a result belongs to.
+    public struct Square: PortableJob {
+        public var n: Int
+        public init(_ n: Int) { self.n = n }
+        public func run() -> Int { n * n }
+    }
+
+    /// A job type that no worker program registers: it is deliberately left
+    /// out of ``all``, as a function a Python worker cannot import.
+    public struct Unregistered: PortableJob {
+        public init() {}
+        public func run() -> Int { 0 }
     }
 
     /// Sleeps, then returns the worker's process ID.

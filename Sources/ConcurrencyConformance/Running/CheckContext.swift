@@ -418,7 +418,7 @@ public final class CheckContext: Sendable {
         )
     }
 
-    private func format(_ duration: Duration) -> String {
+    func format(_ duration: Duration) -> String {
         let milliseconds = duration.seconds * 1000
         return String(format: "%.1f ms (%.2f units)", milliseconds, duration.seconds / timing.unit.seconds)
     }

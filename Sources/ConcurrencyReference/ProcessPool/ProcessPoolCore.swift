@@ -10,6 +10,20 @@ import Musl
 import Darwin
 #endif
 
+/// Defects a process pool can be built with, for the mutant gallery only:
+/// each reproduces a mistake a process pool could make in the parts of it
+/// that no wrapper can reach. The reference never sets one.
+package struct ProcessPoolFaults: Sendable, Hashable {
+    /// A worker that dies is forgotten: its calls never complete.
+    package var ignoresWorkerDeath = false
+    /// Exited workers are never waited for, so they stay zombies.
+    package var skipsReaping = false
+    /// Frame lengths from workers are believed, however large.
+    package var ignoresFrameLimit = false
+
+    package init() {}
+}
+
 /// The state and threads of a ``ProcessPoolExecutor``, apart from the object
 /// users hold, so that dropping that object shuts the pool down while the
 /// reader threads finish the queued calls.
@@ -90,13 +104,21 @@ final class ProcessPoolCore: Sendable {
     private let program: WorkerProgram
     private let initializer: Initialization?
     private let maxTasksPerChild: Int?
+    private let faults: ProcessPoolFaults
     private let lock = ConditionLock(State())
 
-    init(maxWorkers: Int, program: WorkerProgram, initializer: Initialization?, maxTasksPerChild: Int?) {
+    init(
+        maxWorkers: Int,
+        program: WorkerProgram,
+        initializer: Initialization?,
+        maxTasksPerChild: Int?,
+        faults: ProcessPoolFaults
+    ) {
         self.maxWorkers = maxWorkers
         self.program = program
         self.initializer = initializer
         self.maxTasksPerChild = maxTasksPerChild
+        self.faults = faults
     }
 
     // MARK: Calls
@@ -333,7 +355,10 @@ final class ProcessPoolCore: Sendable {
     // MARK: Reading (one thread per worker)
 
     private func read(from process: WorkerProcess) {
-        var stream = FrameStream(descriptor: process.descriptor)
+        let stream = FrameStream(
+            descriptor: process.descriptor,
+            maximumLength: faults.ignoresFrameLimit ? Int(UInt32.max) : Wire.maximumFrameLength
+        )
         var failure: String?
         reading: while true {
             let payload: [UInt8]
@@ -371,15 +396,17 @@ final class ProcessPoolCore: Sendable {
             // Died on its own: make sure it is gone before waiting for it.
             process.kill()
         }
-        let ending = process.reap()
+        let ending = faults.skipsReaping ? "exited (not waited for)" : process.reap()
         close(process.descriptor)
         let calls: [Call] = lock.withLock { state in
-            state.workers[process.pid] = nil
+            let worker = state.workers.removeValue(forKey: process.pid)
             var calls: [Call] = []
-            if !expected && state.broken == nil {
+            if faults.ignoresWorkerDeath {
+                calls = []
+            } else if !expected && state.broken == nil {
                 let what = failure.map { "a worker process (pid \(process.pid)) \($0) and \(ending)" }
                     ?? "a worker process (pid \(process.pid)) \(ending) while the pool still needed it"
-                calls = breakPool(&state, reason: what)
+                calls = Array(worker?.outstanding.values ?? [:].values) + breakPool(&state, reason: what)
             } else {
                 calls = dispatch(&state)
             }

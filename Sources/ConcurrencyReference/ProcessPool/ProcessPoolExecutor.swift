@@ -69,11 +69,28 @@ public final class ProcessPoolExecutor: ConcurrentExecutor {
     /// - Throws: ``ConcurrencySpec/ConcurrencyError/invalidArgument(_:)``
     ///   when `maxWorkers` or `maxTasksPerChild` is below 1, or no worker
     ///   program can be found.
-    public init(
+    public convenience init(
         maxWorkers: Int? = nil,
         program: WorkerProgram? = nil,
         initializer: (any PortableJob)? = nil,
         maxTasksPerChild: Int? = nil
+    ) throws {
+        try self.init(
+            maxWorkers: maxWorkers,
+            program: program,
+            initializer: initializer,
+            maxTasksPerChild: maxTasksPerChild,
+            faults: ProcessPoolFaults()
+        )
+    }
+
+    /// A pool built with deliberate defects, for the mutant gallery.
+    package init(
+        maxWorkers: Int?,
+        program: WorkerProgram?,
+        initializer: (any PortableJob)?,
+        maxTasksPerChild: Int?,
+        faults: ProcessPoolFaults
     ) throws {
         let count = maxWorkers ?? Self.defaultMaxWorkers
         guard count > 0 else {
@@ -91,7 +108,8 @@ public final class ProcessPoolExecutor: ConcurrentExecutor {
             maxWorkers: count,
             program: program,
             initializer: initialization,
-            maxTasksPerChild: maxTasksPerChild
+            maxTasksPerChild: maxTasksPerChild,
+            faults: faults
         )
     }
 
