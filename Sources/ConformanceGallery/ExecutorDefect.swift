@@ -10,7 +10,7 @@ public enum ExecutorDefect: String, CaseIterable, Sendable {
     case runsCancelledJobs, shutdownDoesNotWait, workersOutliveShutdown, shutdownNoWaitDropsQueue
     case cancelFuturesIgnored, acceptsAfterShutdown, shutdownCancelsQueued, runsNestedInline
     case jobErrorKillsWorker, dropsJobsUnderContention, secondShutdownReturnsEarly, lostWakeupParkedWorker
-    case lifoQueue, submitFromWorkerRejected, freshThreadPerJob, workersCappedAtCores
+    case lifoQueue, submitFromWorkerRejected, freshThreadPerJob, workersCappedAtCores, globalInterpreterLock
     case mapCompletionOrder, mapLazy, mapSequential, mapContinuesAfterError, mapTimeoutPerItem
     case mapDropsLast, mapChunkDropsRemainder, mapCloseNoCancel, mapTimeoutKeepsGoing
     case waitReturnsEarly, waitIgnoresTimeout, waitFirstCompletedWaitsAll, waitFirstExceptionIgnoresErrors
@@ -47,6 +47,7 @@ public enum ExecutorDefect: String, CaseIterable, Sendable {
         case .submitFromWorkerRejected: "a submit from one of the pool's own workers is refused"
         case .freshThreadPerJob: "every job runs on a new thread, which exits after it"
         case .workersCappedAtCores: "the pool never runs more calls at once than there are cores, whatever maxWorkers says"
+        case .globalInterpreterLock: "every job runs holding one lock the pool's workers share, so jobs never overlap, whatever maxWorkers says"
         case .mapCompletionOrder: "map yields results in completion order"
         case .mapLazy: "map submits each call only when its result is read"
         case .mapSequential: "map chains its calls, each waiting for the previous one"
@@ -77,7 +78,7 @@ public enum ExecutorDefect: String, CaseIterable, Sendable {
     public var targets: [String] {
         switch self {
         case .submitRunsInline: ["EXE-001", "TLS-005"]
-        case .runsJobTwice: ["EXE-001"]
+        case .runsJobTwice: ["EXE-001", "GIL-002"]
         case .jobErrorWrapped: ["EXE-003"]
         case .acceptsZeroWorkers: ["EXE-004"]
         case .unboundedWorkers: ["EXE-005", "TLS-003"]
@@ -103,6 +104,7 @@ public enum ExecutorDefect: String, CaseIterable, Sendable {
         case .submitFromWorkerRejected: ["EXE-027"]
         case .freshThreadPerJob: ["TLS-002", "TLS-003"]
         case .workersCappedAtCores: ["EXE-028"]
+        case .globalInterpreterLock: ["GIL-001", "GIL-003", "GIL-004", "GIL-005"]
         case .mapCompletionOrder: ["MAP-001"]
         case .mapLazy: ["MAP-002"]
         case .mapSequential: ["MAP-003"]

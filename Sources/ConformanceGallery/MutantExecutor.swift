@@ -36,6 +36,10 @@ final class MutantExecutor: ConcurrentExecutor {
     private let defect: ExecutorDefect?
     private let initializer: (@Sendable () throws -> Void)?
     private let state = ConditionLock(State())
+    /// The `globalInterpreterLock` defect's lock: held around every job,
+    /// the seed's picture of the GIL ("only one thread can be executed at a
+    /// time"). One per pool, so an abandoned check cannot wedge other pools.
+    private let interpreterLock = ConditionLock(())
 
     init(maxWorkers: Int?, initializer: (@Sendable () throws -> Void)?, defect: ExecutorDefect?) throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -219,13 +223,16 @@ final class MutantExecutor: ConcurrentExecutor {
 
     private func makeJob<Value: Sendable>(_ future: MutantFuture<Value>, _ job: @escaping @Sendable () throws -> Value) -> MutantJob {
         let defect = self.defect
+        let interpreterLock = self.interpreterLock
         return MutantJob(
             run: { finished in
                 let mayRun = (try? future.setRunningOrNotifyCancel()) == true
                 if !mayRun && defect != .runsCancelledJobs && defect != .runningOnSubmit && defect != .submitRunsInline {
                     return false
                 }
-                var outcome = Result { try job() }
+                var outcome = defect == .globalInterpreterLock
+                    ? interpreterLock.withLock { _ in Result { try job() } }
+                    : Result { try job() }
                 if defect == .runsJobTwice { outcome = Result { try job() } }
                 if defect == .jobErrorWrapped, case .failure(let error) = outcome {
                     outcome = .failure(WrappedError(underlying: error))

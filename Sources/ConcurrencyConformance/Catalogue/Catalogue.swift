@@ -2,7 +2,7 @@
 enum Catalogue {
     static let all: [ClauseDefinition] = {
         let all = FutureClauses.all + ExecutorClauses.all + MapClauses.all + WaitClauses.all + ThreadLocalClauses.all
-            + LoopClauses.all + TaskClauses.all + LoopFutureClauses.all + ProcessClauses.all
+            + GILClauses.all + LoopClauses.all + TaskClauses.all + LoopFutureClauses.all + ProcessClauses.all
         // IDs are the spine of the kit: a duplicate would merge two rules
         // in every report, so it is a programming error caught at first use.
         var seen = Set<String>()
