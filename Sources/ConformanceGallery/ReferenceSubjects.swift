@@ -83,17 +83,19 @@ public enum Gallery {
         FutureDefect.allCases.map(\.implementation)
         + ExecutorDefect.allCases.filter(\.isObservableHere).map(\.implementation)
         + LoopDefect.allCases.map(\.implementation)
+        + ProcessDefect.allCases.map(\.implementation)
 
     /// The mutant engine without a defect. It passes every clause, which shows
     /// that each mutant is caught because of its defect and nothing else.
     public static let mutantBaseline = Implementation(
         name: "mutant-baseline",
         kind: .external,
-        summary: "the mutants' future, pool and loop with no defect switched on",
+        summary: "the mutants' future, pool, loop and process pool with no defect switched on",
         capabilities: [.threadPool, .ownsWorkerThreads, .workerInitializer, .virtualTime],
         futures: MutantFutureFactory(defect: nil),
         executors: MutantExecutorFactory(defect: nil),
-        loops: MutantLoopFactory(defect: nil)
+        loops: MutantLoopFactory(defect: nil),
+        processPools: MutantProcessPoolFactory(defect: nil)
     )
 
     /// Every implementation, mutants last.

@@ -38,6 +38,12 @@ struct MutantGalleryTests {
         #expect(Duration.seconds(verdict.seconds) < deadline * 3)
     }
 
+    @Test("every implementation of the gallery has a name of its own")
+    func namesAreUnique() {
+        let names = Gallery.all.map(\.name) + [Gallery.mutantBaseline.name]
+        #expect(Set(names).count == names.count, "repeated: \(Dictionary(grouping: names) { $0 }.filter { $1.count > 1 }.keys.sorted())")
+    }
+
     @Test("every FUT clause has a mutant that targets it")
     func everyClauseKillsAMutant() {
         let targeted = Set(Gallery.mutants.flatMap(\.targets))
