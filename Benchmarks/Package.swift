@@ -4,6 +4,17 @@ import PackageDescription
 // A separate package, as swift-nio keeps its benchmarks, so the root package
 // stays free of dependencies: adopters of the kit never resolve
 // package-benchmark. Run everything with ./run.sh (see README.md).
+// The Swift runtime and Foundation's static archives, for the minimal worker.
+// SwiftPM's -static-stdlib names the archives in an order that leaves some of
+// Foundation's internal libraries unresolved when only a library target (not
+// the executable itself) imports Foundation, so they are named again inside
+// one linker group.
+let staticWorkerFlags = ["-static-stdlib"] + [
+    "--start-group", "-lFoundation", "-lFoundationEssentials", "-lFoundationInternationalization",
+    "-l_FoundationCollections", "-l_FoundationCShims", "-l_FoundationICU", "-lCoreFoundation",
+    "-lstdc++", "--end-group",
+].flatMap { ["-Xlinker", $0] }
+
 let package = Package(
     name: "ConcurrencyKitBenchmarks",
     platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11), .visionOS(.v2)],
@@ -63,6 +74,45 @@ let package = Package(
                 .product(name: "ConcurrencySpec", package: "ConcurrencyKit"),
                 .product(name: "ConcurrencyReference", package: "ConcurrencyKit"),
             ]
+        ),
+        // The process-pool workloads (ProcessPoolExecutor against CPython's
+        // ProcessPoolExecutor, see bench_processpool.py): a plain executable
+        // that prints bench_processpool.py's JSON shape. Its main installs the
+        // worker guard first, so its pools re-launch the benchmark itself as
+        // their workers (WorkerProgram.currentExecutable).
+        .executableTarget(
+            name: "process-bench",
+            dependencies: [
+                "ProcessBenchJobs",
+                .product(name: "ConcurrencySpec", package: "ConcurrencyKit"),
+                .product(name: "ConcurrencyReference", package: "ConcurrencyKit"),
+                .product(name: "ConcurrencyWorker", package: "ConcurrencyKit"),
+                .product(name: "SeedJobs", package: "ConcurrencyKit"),
+            ]
+        ),
+        // The one job the benchmarks add to the seed's: a rendezvous that
+        // holds each worker until every worker of the pool has started a call,
+        // so "two workers answered" is measured without a fixed sleep.
+        .target(
+            name: "ProcessBenchJobs",
+            dependencies: [
+                .product(name: "ConcurrencySpec", package: "ConcurrencyKit"),
+                .product(name: "SeedJobs", package: "ConcurrencyKit"),
+            ]
+        ),
+        // A minimal worker program (ConcurrencyWorker and the jobs, no
+        // Foundation beyond FoundationEssentials, the Swift runtime linked
+        // statically), to measure how much of a pool's start is the worker
+        // program's own start-up. process-bench uses it for its "minimal"
+        // rows when it finds it beside itself.
+        .executableTarget(
+            name: "process-bench-worker",
+            dependencies: [
+                "ProcessBenchJobs",
+                .product(name: "ConcurrencyWorker", package: "ConcurrencyKit"),
+                .product(name: "SeedJobs", package: "ConcurrencyKit"),
+            ],
+            linkerSettings: [.unsafeFlags(staticWorkerFlags, .when(platforms: [.linux]))]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -6,12 +6,16 @@ implementation.
   - thread pool: package-benchmark's JMH export (ThreadPoolBenchmarks) against
     bench_cpython.py's JSON (concurrent.futures);
   - event loop: loop-bench's JSON (SerialEventLoop, plus a Swift TaskGroup
-    row) against bench_asyncio.py's JSON (asyncio and, when installed, uvloop).
+    row) against bench_asyncio.py's JSON (asyncio and, when installed, uvloop);
+  - process pool: process-bench's JSON (ProcessPoolExecutor, workers that
+    re-launch process-bench and, when built, the minimal worker program)
+    against bench_processpool.py's JSON (fork, and spawn for the pool start).
 
     python3 compare.py --swift Current_run.jmh.json --python cpython.json \
-                       --loop-swift loop-swift.json --loop-python asyncio.json [--smoke]
+                       --loop-swift loop-swift.json --loop-python asyncio.json \
+                       --process-swift process-swift.json --process-python processpool.json [--smoke]
 
-Either pair may be left out; at least one is needed. Headline figures are
+Any pair may be left out; at least one is needed. Headline figures are
 medians over the measured iterations (runs), with the best in parentheses.
 Targets are reported (met / MISSED), never asserted: the exit status is
 non-zero only when a workload is missing from either side or the two sides
@@ -56,6 +60,20 @@ LOOP_EXTRA_ROWS = {
     ],
 }
 PYTHON_LOOPS = ["asyncio", "uvloop"]
+
+# The process-pool table: workload -> (label, unit, scale of one item in
+# seconds, divide the times by n?, target or None). Swift keys are
+# "self.<workload>" (workers re-launch process-bench) and
+# "minimal.<workload>" (process-bench-worker); CPython keys
+# "fork.<workload>" and, for the pool start, "spawn.pool_start".
+PROCESS_ROWS = [
+    ("submit_collect", "submit N Echo jobs, then collect all (2 warm workers)", "µs/job", 1e-6, True, 20.0),
+    ("round_trip", "submit(Echo).result() round trip, one at a time (warm)", "µs/trip", 1e-6, True, 80.0),
+    ("map_chunked", "map(Echo over N items, chunksize 100), every result (warm)", "µs/item", 1e-6, True, 2.0),
+    ("pool_start", "pool start: new pool until both workers answered a rendezvous call", "ms", 1e-3, False, 5.0),
+    ("primes_pool2", "is_prime over PRIMES, map on 2 warm workers", "ms/all", 1e-3, False, None),
+]
+PROCESS_SPEEDUP_TARGET = 1.6
 
 
 def load_swift(path):
@@ -283,18 +301,122 @@ def loop_table(args, problems):
             print(f"- {note}")
 
 
+def process_table(args, problems):
+    """The process-pool table (process-bench against bench_processpool.py)."""
+    swift_report, swift = load_loop_report(args.process_swift)
+    python_report, python = load_loop_report(args.process_python)
+    programs = swift_report.get("programs", {})
+    has_minimal = "minimal" in programs
+
+    header = ["workload", "n", "unit", "Swift, self re-launch", "Swift, minimal worker", "CPython fork",
+              "CPython spawn", "fork ÷ Swift (self / minimal)", "target (Swift)"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
+    cells = {}  # (side, workload) -> (median, best)
+
+    def verdict(target, pairs):
+        if target is None:
+            return "—"
+        if args.smoke:
+            return f"≤ {fmt(target)} (not checked in smoke)"
+        parts = [f"{name} {'met' if pair[0] <= target else 'MISSED'}" for name, pair in pairs if pair]
+        return f"≤ {fmt(target)}: " + ", ".join(parts)
+
+    for workload, label, unit, scale, per_item, target in PROCESS_ROWS:
+        key = f"self.{workload}"
+        swift_ns = sorted(n for (k, n) in swift if k == key)
+        if not swift_ns:
+            problems.append(f"{key}: missing from the process-bench results")
+            continue
+        n = swift_ns[0]
+        row = {}
+        for side, results, required in (("self", swift, True), ("minimal", swift, False),
+                                        ("fork", python, True), ("spawn", python, False)):
+            side_ns = sorted(m for (k, m) in results if k == f"{side}.{workload}")
+            if not side_ns:
+                if required:
+                    problems.append(f"{side}.{workload}: missing")
+                continue
+            if side_ns != swift_ns:
+                problems.append(f"{side}.{workload}: sizes differ, {side_ns} vs self's {swift_ns}")
+                continue
+            row[side] = summary(results[(f"{side}.{workload}", n)], n if per_item else 1, scale)
+            cells[(side, workload)] = row[side]
+        ratios = ratio_cell(row.get("fork"), row.get("self"))
+        if "minimal" in row:
+            ratios += " / " + ratio_cell(row.get("fork"), row.get("minimal"))
+        lines.append(
+            f"| {label} | {n:,} | {unit} | {cell(row.get('self'))} | {cell(row.get('minimal'))} | "
+            f"{cell(row.get('fork'))} | {cell(row.get('spawn'))} | {ratios} | "
+            f"{verdict(target, [('self', row.get('self')), ('minimal', row.get('minimal'))])} |"
+        )
+
+    # The serial baseline and the speedups.
+    serial_ns = sorted(n for (k, n) in swift if k == "serial.primes")
+    python_serial_ns = sorted(n for (k, n) in python if k == "serial.primes")
+    if not serial_ns or serial_ns != python_serial_ns:
+        problems.append(f"serial.primes: missing or sizes differ, Swift {serial_ns} vs CPython {python_serial_ns}")
+    else:
+        n = serial_ns[0]
+        s = summary(swift[("serial.primes", n)], 1, 1e-3)
+        p = summary(python[("serial.primes", n)], 1, 1e-3)
+        lines.append(f"| is_prime over PRIMES, serial (in process) | {n:,} | ms/all | {cell(s)} | — | {cell(p)} | — | "
+                     f"{ratio_cell(p, s)} | — |")
+
+        def speedup(side, serial):
+            pool = cells.get((side, "primes_pool2"))
+            return serial[0] / pool[0] if pool and pool[0] > 0 else None
+
+        speedups = {side: speedup(side, s if side in ("self", "minimal") else p) for side in ("self", "minimal", "fork")}
+
+        def speedup_cell(value):
+            return "—" if value is None else f"{value:.2f}×"
+
+        lines.append(
+            f"| speedup of map on 2 workers over serial | {n:,} | × | {speedup_cell(speedups['self'])} | "
+            f"{speedup_cell(speedups['minimal'])} | {speedup_cell(speedups['fork'])} | — | — | "
+            + (f"≥ {PROCESS_SPEEDUP_TARGET}× (not checked in smoke)" if args.smoke else
+               f"≥ {PROCESS_SPEEDUP_TARGET}×: " + ", ".join(
+                   f"{side} {'met' if value >= PROCESS_SPEEDUP_TARGET else 'MISSED'}"
+                   for side, value in (("self", speedups["self"]), ("minimal", speedups["minimal"])) if value is not None))
+            + " |"
+        )
+
+    print("Process pool: ProcessPoolExecutor against CPython's ProcessPoolExecutor")
+    print()
+    print(f"Swift: {swift_report.get('swift', 'process-bench')}; workers are process-bench re-launched "
+          "(WorkerProgram.currentExecutable)" + (" and, in the second column, process-bench-worker "
+          "(ConcurrencyWorker and the jobs only, -static-stdlib)" if has_minimal else "") + ". "
+          f"CPython: {python_report.get('python', '?')}, fork (3.11's default on Linux) and spawn, time.perf_counter.")
+    print("Cells: median (best) over the runs; per item for the batches, per run for the pool start and primes. "
+          "fork ÷ Swift > 1 means the Swift reference is faster.")
+    if not has_minimal:
+        print("The minimal worker was not built: its column is empty "
+              "(swift build -c release --product process-bench-worker).")
+    if swift_report.get("smoke") != python_report.get("smoke"):
+        problems.append("process-bench and bench_processpool.py ran in different modes (smoke against full)")
+    if args.smoke:
+        print("SMOKE sizes: the figures only prove that everything runs; no target is evaluated.")
+    print()
+    print("\n".join(lines))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--swift", help="package-benchmark's JMH export (thread pool)")
     parser.add_argument("--python", help="bench_cpython.py's JSON (thread pool)")
     parser.add_argument("--loop-swift", help="loop-bench's JSON (event loop)")
     parser.add_argument("--loop-python", help="bench_asyncio.py's JSON (event loop)")
+    parser.add_argument("--process-swift", help="process-bench's JSON (process pool)")
+    parser.add_argument("--process-python", help="bench_processpool.py's JSON (process pool)")
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
-    if bool(args.swift) != bool(args.python) or bool(args.loop_swift) != bool(args.loop_python):
-        parser.error("--swift and --python go together, as do --loop-swift and --loop-python")
-    if not args.swift and not args.loop_swift:
-        parser.error("nothing to compare: give --swift/--python, --loop-swift/--loop-python, or both")
+    if (bool(args.swift) != bool(args.python) or bool(args.loop_swift) != bool(args.loop_python)
+            or bool(args.process_swift) != bool(args.process_python)):
+        parser.error("--swift and --python go together, as do --loop-swift and --loop-python, "
+                     "and --process-swift and --process-python")
+    if not args.swift and not args.loop_swift and not args.process_swift:
+        parser.error("nothing to compare: give --swift/--python, --loop-swift/--loop-python "
+                     "or --process-swift/--process-python")
 
     problems = []
     if args.swift:
@@ -303,6 +425,10 @@ def main():
         if args.swift:
             print()
         loop_table(args, problems)
+    if args.process_swift:
+        if args.swift or args.loop_swift:
+            print()
+        process_table(args, problems)
     if problems:
         print()
         for problem in problems:

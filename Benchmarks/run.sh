@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs the Swift suites and their CPython twins on the same workloads: the
-# thread pool (package-benchmark against bench_cpython.py) and the event loop
-# (loop-bench against bench_asyncio.py: asyncio, and uvloop when installed),
-# then prints the side-by-side tables (also saved to .results/<mode>/table.md).
+# thread pool (package-benchmark against bench_cpython.py), the event loop
+# (loop-bench against bench_asyncio.py: asyncio, and uvloop when installed)
+# and the process pool (process-bench against bench_processpool.py: fork, and
+# spawn for the pool start), then prints the side-by-side tables (also saved
+# to .results/<mode>/table.md).
 #
 #   Benchmarks/run.sh           full sizes (a few minutes after the build)
 #   Benchmarks/run.sh --smoke   tiny sizes, no targets evaluated: for CI, to
@@ -20,7 +22,7 @@ case "${CK_BENCH_SMOKE:-}" in ""|0) ;; *) smoke=1 ;; esac
 for arg in "$@"; do
     case "$arg" in
         --smoke) smoke=1 ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         *) echo "unknown argument: $arg" >&2; exit 2 ;;
     esac
 done
@@ -60,7 +62,7 @@ fi
 swift --version 2>&1 | head -1
 python3 --version
 
-step "Swift: release build of loop-bench, then swift package benchmark (builds in release first), $mode sizes"
+step "Swift: release build of loop-bench and process-bench, then swift package benchmark (builds in release first), $mode sizes"
 # SwiftPM caches the build plan of the path dependency (the kit itself): it
 # missed files added to or removed from the kit's targets, and once linked a
 # stale object whose class layout no longer matched (a crash, not a wrong
@@ -69,9 +71,15 @@ step "Swift: release build of loop-bench, then swift package benchmark (builds i
 # package-benchmark's do not.
 rm -rf .build/*.yaml .build/*/release/description.json .build/*/debug/description.json \
     .build/*/release/Concurrency*.build .build/*/release/ConformanceGallery.build \
-    .build/*/release/PoolWorkloads.build .build/*/release/loop_bench.build
+    .build/*/release/PoolWorkloads.build .build/*/release/loop_bench.build \
+    .build/*/release/process_bench.build .build/*/release/process_bench_worker.build \
+    .build/*/release/ProcessBenchJobs.build
 swift build -c release --product loop-bench
-loop_bench="$(swift build -c release --show-bin-path)/loop-bench"
+swift build -c release --product process-bench
+swift build -c release --product process-bench-worker
+bin="$(swift build -c release --show-bin-path)"
+loop_bench="$bin/loop-bench"
+process_bench="$bin/process-bench"
 swift package --allow-writing-to-package-directory benchmark run \
     --target ThreadPoolBenchmarks --format jmh --path "$out" --no-progress
 swift_json="$out/Current_run.jmh.json"
@@ -90,9 +98,16 @@ if ! python3 -c "import uvloop" 2>/dev/null; then
 fi
 python3 bench_asyncio.py "${smoke_flag[@]}" --out "$out/asyncio.json"
 
+step "Swift: process-bench (ProcessPoolExecutor; workers re-launch process-bench, then process-bench-worker), $mode sizes"
+"$process_bench" "${smoke_flag[@]}" --out "$out/process-swift.json"
+
+step "CPython: bench_processpool.py (ProcessPoolExecutor, fork; spawn for the pool start), $mode sizes"
+python3 bench_processpool.py "${smoke_flag[@]}" --out "$out/processpool.json"
+
 step "side by side"
 python3 compare.py --swift "$swift_json" --python "$out/cpython.json" \
     --loop-swift "$out/loop-swift.json" --loop-python "$out/asyncio.json" \
+    --process-swift "$out/process-swift.json" --process-python "$out/processpool.json" \
     "${smoke_flag[@]}" | tee "$out/table.md"
 echo
 echo "CPU busy after the run: $(busy_percent)% of all cores; load average $(cut -d' ' -f1-3 /proc/loadavg); total $((SECONDS - started)) s"
