@@ -1,5 +1,3 @@
-import Foundation
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -34,10 +32,7 @@ package struct WorkerThread: @unchecked Sendable {
         #endif
         let status = pthread_create(&handle, nil, { raw in
             let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-            // Linux keeps 15 bytes of a thread's name, and Foundation drops a
-            // longer name altogether rather than cut it, so cut it here (as
-            // CPython does when it names native threads).
-            Thread.current.name = String(decoding: box.name.utf8.prefix(15), as: UTF8.self)
+            setCurrentThreadName(box.name)
             box.body()
             return nil
         }, box)
@@ -64,4 +59,23 @@ package struct WorkerThread: @unchecked Sendable {
 
     /// Whether the calling thread is this thread.
     package var isCurrent: Bool { pthread_equal(handle, pthread_self()) != 0 }
+}
+
+/// Names the calling thread as `ps`, debuggers and Foundation's
+/// `Thread.current.name` see it. Linux keeps 15 bytes of a name and refuses
+/// a longer one altogether, so it is cut here, as CPython does for native
+/// threads. This module avoids Foundation so that a worker process, which
+/// links it through the contracts, starts without loading Foundation.
+private func setCurrentThreadName(_ name: String) {
+    let short = Array(name.utf8.prefix(15))
+    #if canImport(Darwin)
+    _ = String(decoding: short, as: UTF8.self).withCString { pthread_setname_np($0) }
+    #else
+    // Glibc's overlay does not import pthread_setname_np, and prctl is
+    // variadic; the kernel's own file for the name is the portable way.
+    let descriptor = open("/proc/thread-self/comm", O_WRONLY)
+    guard descriptor >= 0 else { return }
+    _ = short.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+    close(descriptor)
+    #endif
 }
