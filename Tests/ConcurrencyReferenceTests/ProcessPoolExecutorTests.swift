@@ -368,6 +368,39 @@ struct ProcessPoolExecutorTests {
         }
     }
 
+    /// A done callback runs on the pool's own reader thread; one that shuts
+    /// the pool down and waits (as the thread pool's own workers may) must
+    /// not wait for itself. Python raises instead of hanging ("cannot join
+    /// current thread"); either is acceptable, a hang is not.
+    @Test func shutdownWaitingFromADoneCallbackDoesNotDeadlock() async throws {
+        try await onOwnThread {
+            let pool = try ProcessPoolExecutor(maxWorkers: 1)
+            let returned = Latch(count: 1)
+            let future = try pool.submit(ProcessJobs.SleepInWorker(seconds: 0.1))
+            let workers = pool.workerProcessIDs.compactMap(ChildProcess.lookUp)
+            future.addDoneCallback { _ in
+                pool.shutdown(wait: true)
+                returned.arrive()
+            }
+            #expect(try future.result(timeout: .seconds(5)) == workers.first?.pid)
+            if returned.wait(timeout: .seconds(3)) {
+                #expect(ChildProcess.waitGone(workers, within: .seconds(2)).isEmpty)
+            } else {
+                Issue.record("shutdown(wait: true) in a done callback never returned")
+                // The pool's reader is stuck for good and will never reap its
+                // worker, which exits on the shutdown: reap it here, so the
+                // zombie checks of the other tests stay meaningful.
+                for worker in workers {
+                    let deadline = ContinuousClock.now + .seconds(2)
+                    var status: Int32 = 0
+                    while waitpid(worker.pid, &status, WNOHANG) == 0 && ContinuousClock.now < deadline {
+                        Thread.sleep(forTimeInterval: 0.01)
+                    }
+                }
+            }
+        }
+    }
+
     /// `shutdown(cancelFutures: true)` cancels the calls still queued; the
     /// call a worker is running finishes with its result.
     @Test func cancelFuturesCancelsQueuedCallsAndLetsRunningOnesFinish() async throws {
