@@ -204,23 +204,29 @@ struct ProcessPoolTwinTests {
 
     /// Seed §concurrent.futures: "using a context manager with either
     /// ThreadPoolExecutor/ProcessPoolExecutor automatically joins
-    /// threads/processes". The body returns at once after submitting two
-    /// 3-unit waits; leaving `withExecutor` (the `with` block) waits for
-    /// them, and then every worker process the pool started has exited and
-    /// been reaped: none is left running or as a zombie. (Other suites in this
-    /// process run pools of their own, so the check is on this pool's workers,
-    /// by pid and start time.)
+    /// threads/processes". Once its two workers are up, the body returns at
+    /// once after submitting two 3-unit waits; leaving `withExecutor` (the
+    /// `with` block) waits for them, and then every worker process the pool
+    /// started has exited and been reaped: none is left running or as a
+    /// zombie. (Other suites in this process run pools of their own, so the
+    /// check is on this pool's workers, by pid and start time.)
     @Test func theScopedFormJoinsAndReapsItsWorkers() async throws {
         let unit = Twin.unit
         let outcome = try await Twin.timed { () throws -> (inside: Duration, total: Duration, workers: [Child], left: [Child], done: Bool) in
             let clock = ContinuousClock()
-            let start = clock.now
             let wait = Twin.seconds(3).components
             let seconds = Double(wait.seconds) + Double(wait.attoseconds) / 1e18
             var workers: [Child] = []
+            var start = clock.now
             var inside = Duration.zero
             var futures: [any ConcurrentFuture<Int32>] = []
             try withExecutor(try ProcessPoolExecutor(maxWorkers: 2)) { executor in
+                // Start both workers first: starting a process takes longer
+                // than a few units on a loaded machine, and the seed's point
+                // is that submitting does not wait for the calls.
+                let warmUp = try (0..<2).map { _ in try executor.submit(ProcessJobs.SleepInWorker(seconds: 0.05)) }
+                for future in warmUp { _ = try future.result(timeout: Twin.seconds(200)) }
+                start = clock.now
                 futures = try (0..<2).map { _ in try executor.submit(ProcessJobs.SleepInWorker(seconds: seconds)) }
                 workers = executor.workerProcessIDs.compactMap(Child.lookUp)
                 inside = clock.now - start
