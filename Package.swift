@@ -63,7 +63,10 @@ let package = Package(
         // The seed's examples as Swift twins that assert their documented outcome.
         .testTarget(
             name: "ExecutableDocumentationTests",
-            dependencies: ["ConcurrencyReference", "ConcurrencyConformance"]
+            // SeedJobs: the seed's is_prime as a portable job; concurrency-worker:
+            // so that `swift test` builds the worker program the process-pool
+            // twins start.
+            dependencies: ["ConcurrencyReference", "ConcurrencyConformance", "SeedJobs", "concurrency-worker"]
         ),
     ],
     swiftLanguageModes: [.v6]

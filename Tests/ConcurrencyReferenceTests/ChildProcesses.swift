@@ -1,0 +1,81 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A child process of this test process, as `/proc/<pid>/stat` shows it.
+///
+/// Other suites in this process run process pools of their own at the same
+/// time, so the process-pool tests check the workers they know, by pid and
+/// start time (the start time tells a worker from a later process that
+/// reuses its pid), and look for zombies that persist rather than the one a
+/// neighbour's pool is about to reap.
+struct ChildProcess: Hashable, CustomStringConvertible {
+    let pid: Int32
+    /// `R`, `S`, `D`, `Z` (zombie: exited, not yet reaped)...
+    let state: Character
+    /// Clock ticks after boot.
+    let startTime: UInt64
+
+    var description: String { "pid \(pid) (state \(state))" }
+    var isZombie: Bool { state == "Z" }
+
+    /// `pid`, if it is a child of this process.
+    static func lookUp(_ pid: Int32) -> ChildProcess? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")")
+        else { return nil }
+        // After the command name: state (3), ppid (4), ... starttime (22).
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 19, let state = fields[0].first, Int32(fields[1]) == getpid(),
+              let start = UInt64(fields[19])
+        else { return nil }
+        return ChildProcess(pid: pid, state: state, startTime: start)
+    }
+
+    /// Every child of this process, with its state.
+    static func all() -> [ChildProcess] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).compactMap(lookUp)
+    }
+
+    /// Whether this very process is still a child of this one: running, or
+    /// exited and not yet reaped.
+    var isStillAChild: Bool { Self.lookUp(pid)?.startTime == startTime }
+
+    /// The zombies among this process's children that are still zombies
+    /// after `grace`: a pool reaps its workers within milliseconds, so a
+    /// zombie that lasts is one nobody will reap.
+    static func lastingZombies(grace: Duration = .seconds(1)) -> [ChildProcess] {
+        var zombies = Set(all().filter(\.isZombie))
+        let deadline = ContinuousClock.now + grace
+        while !zombies.isEmpty && ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+            zombies = zombies.filter { Self.lookUp($0.pid) == $0 }
+        }
+        return zombies.sorted { $0.pid < $1.pid }
+    }
+
+    /// Waits until none of `processes` is a child of this process any more,
+    /// or the deadline passes.
+    /// - Returns: Those still children (running or zombies) at the end.
+    static func waitGone(_ processes: [ChildProcess], within limit: Duration) -> [ChildProcess] {
+        let deadline = ContinuousClock.now + limit
+        var left = processes.filter(\.isStillAChild)
+        while !left.isEmpty && ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.005)
+            left = left.filter(\.isStillAChild)
+        }
+        return left
+    }
+
+    /// How many descriptors this process has open.
+    static func openDescriptorCount() -> Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).count
+    }
+}
