@@ -6,50 +6,93 @@ import FoundationEssentials
 /// A worker process knows only the types compiled into it and listed here,
 /// as a Python worker can only unpickle functions it can import.
 public struct WorkerJobs: Sendable {
-    private let runners: [String: @Sendable ([UInt8]) -> Wire.Outcome]
+    private typealias Runner = @Sendable ([UInt8], JSONDecoder, JSONEncoder) -> Wire.Outcome
+    private let runners: [String: Runner]
 
-    /// Registers `types`. A name listed twice keeps its last type.
+    /// Registers `types`, each also under ``chunkName(of:)`` for `map`'s
+    /// chunks. A name listed twice keeps its last type.
     public init(_ types: [any PortableJob.Type]) {
-        var runners: [String: @Sendable ([UInt8]) -> Wire.Outcome] = [:]
+        var runners: [String: Runner] = [:]
         for type in types {
             runners[type.jobName] = Self.runner(for: type)
+            runners[Self.chunkName(of: type)] = Self.chunkRunner(for: type)
         }
         self.runners = runners
     }
 
-    /// The registered names, sorted.
-    public var names: [String] { runners.keys.sorted() }
+    /// The name a chunk of `map` calls of `type` travels under: the value
+    /// is a JSON array of jobs, the answer an array of results.
+    public static func chunkName(of type: any PortableJob.Type) -> String { "[\(type.jobName)]" }
+
+    /// The registered job names, sorted (without the chunk names).
+    public var names: [String] { runners.keys.filter { !$0.hasPrefix("[") }.sorted() }
 
     /// Decodes the job `name` from `json`, runs it, and encodes how it ended.
-    package func run(name: String, json: [UInt8]) -> Wire.Outcome {
+    package func run(name: String, json: [UInt8], decoder: JSONDecoder = JSONDecoder(), encoder: JSONEncoder = JSONEncoder()) -> Wire.Outcome {
         guard let runner = runners[name] else {
             return .unserializable(
                 type: name,
                 reason: "the worker program does not know this job type; list it in the jobs its ProcessWorker runs"
             )
         }
-        return runner(json)
+        return runner(json, decoder, encoder)
     }
 
-    private static func runner<Job: PortableJob>(for type: Job.Type) -> @Sendable ([UInt8]) -> Wire.Outcome {
-        { json in
+    private static func runner<Job: PortableJob>(for type: Job.Type) -> Runner {
+        { json, decoder, encoder in
             let job: Job
             do {
-                job = try JSONDecoder().decode(Job.self, from: Data(json))
+                job = try decoder.decode(Job.self, from: Data(json))
             } catch {
                 return .unserializable(type: String(reflecting: Job.self), reason: "the job could not be decoded in the worker: \(error)")
             }
-            let result: Job.Result
+            return run(job, encoder: encoder)
+        }
+    }
+
+    private static func run<Job: PortableJob>(_ job: Job, encoder: JSONEncoder) -> Wire.Outcome {
+        let result: Job.Result
+        do {
+            result = try job.run()
+        } catch {
+            return outcome(of: error, listed: Job.portableErrors)
+        }
+        do {
+            return .success(Array(try encoder.encode(result)))
+        } catch {
+            return .unserializable(type: String(reflecting: Job.Result.self), reason: "the result could not be encoded in the worker: \(error)")
+        }
+    }
+
+    /// Runs a chunk: one decoding of `[Job]`, and one encoding of
+    /// `[Result]` when every call succeeded; otherwise one outcome per call.
+    private static func chunkRunner<Job: PortableJob>(for type: Job.Type) -> Runner {
+        { json, decoder, encoder in
+            let jobs: [Job]
             do {
-                result = try job.run()
+                jobs = try decoder.decode([Job].self, from: Data(json))
             } catch {
-                return outcome(of: error, listed: Job.portableErrors)
+                return .unserializable(type: String(reflecting: Job.self), reason: "the chunk could not be decoded in the worker: \(error)")
             }
-            do {
-                return .success(Array(try JSONEncoder().encode(result)))
-            } catch {
-                return .unserializable(type: String(reflecting: Job.Result.self), reason: "the result could not be encoded in the worker: \(error)")
+            var results: [Job.Result] = []
+            results.reserveCapacity(jobs.count)
+            for (index, job) in jobs.enumerated() {
+                do {
+                    results.append(try job.run())
+                } catch {
+                    // From the first failure on, report call by call.
+                    var outcomes = results.map { (try? encoder.encode($0)).map { Wire.Outcome.success(Array($0)) }
+                        ?? .unserializable(type: String(reflecting: Job.Result.self), reason: "the result could not be encoded in the worker") }
+                    outcomes.append(outcome(of: error, listed: Job.portableErrors))
+                    outcomes += jobs[(index + 1)...].map { run($0, encoder: encoder) }
+                    return .chunk(outcomes)
+                }
             }
+            if let json = try? encoder.encode(results) { return .success(Array(json)) }
+            return .chunk(results.map { result in
+                (try? encoder.encode(result)).map { .success(Array($0)) }
+                    ?? .unserializable(type: String(reflecting: Job.Result.self), reason: "the result could not be encoded in the worker")
+            })
         }
     }
 

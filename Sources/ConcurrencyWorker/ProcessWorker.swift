@@ -1,4 +1,5 @@
 import ConcurrencySpec
+import FoundationEssentials
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -56,20 +57,22 @@ public enum ProcessWorker {
 
     package static func serve(descriptor: Int32, jobs: WorkerJobs) -> Int32 {
         let stream = FrameStream(descriptor: descriptor)
+        let decoder = JSONDecoder()
+        let encoder = JSONEncoder()
         do {
             while let payload = try stream.next() {
                 var reader = try FrameReader(payload: payload)
                 switch Wire.Tag(rawValue: reader.tagByte) {
                 case .initialize:
                     let name = try reader.readString("initializer name")
-                    let outcome = jobs.run(name: name, json: try reader.readBytes("initializer"))
+                    let outcome = jobs.run(name: name, json: try reader.readBytes("initializer"), decoder: decoder, encoder: encoder)
                     var reply = FrameWriter(.initialized)
                     reply.append(outcome)
                     try sendAll(descriptor, reply.finish())
                     if case .success = outcome { continue }
                     return 1
                 case .runBatch:
-                    try runBatch(&reader, jobs: jobs, descriptor: descriptor)
+                    try runBatch(&reader, jobs: jobs, descriptor: descriptor, decoder: decoder, encoder: encoder)
                 default:
                     throw WireError.garbled("unexpected tag \(reader.tagByte) from the pool")
                 }
@@ -80,7 +83,13 @@ public enum ProcessWorker {
         }
     }
 
-    private static func runBatch(_ reader: inout FrameReader, jobs: WorkerJobs, descriptor: Int32) throws {
+    private static func runBatch(
+        _ reader: inout FrameReader,
+        jobs: WorkerJobs,
+        descriptor: Int32,
+        decoder: JSONDecoder,
+        encoder: JSONEncoder
+    ) throws {
         let count = try reader.readUInt32("batch size")
         var results = FrameWriter(.results, capacity: 256)
         var pending: UInt32 = 0
@@ -101,7 +110,7 @@ public enum ProcessWorker {
             let name = try reader.readString("job name")
             let json = try reader.readBytes("job")
             results.append(id)
-            results.append(jobs.run(name: name, json: json))
+            results.append(jobs.run(name: name, json: json, decoder: decoder, encoder: encoder))
             pending += 1
             if monotonicNanoseconds() - lastSend >= flushInterval { try send() }
         }

@@ -35,6 +35,9 @@ package enum Wire {
         /// The job or its result could not be encoded or decoded, or the
         /// worker does not know the job.
         case unserializable(type: String, reason: String)
+        /// One outcome per call of a chunk in which some call did not
+        /// succeed (a chunk that succeeded whole is one `success`).
+        indirect case chunk([Outcome])
     }
 }
 
@@ -101,6 +104,10 @@ package struct FrameWriter {
             append(UInt8(3))
             append(string: type)
             append(string: reason)
+        case .chunk(let outcomes):
+            append(UInt8(4))
+            append(UInt32(outcomes.count))
+            for outcome in outcomes { append(outcome) }
         }
     }
 
@@ -167,12 +174,18 @@ package struct FrameReader {
         return string
     }
 
-    package mutating func readOutcome() throws -> Wire.Outcome {
+    package mutating func readOutcome(insideChunk: Bool = false) throws -> Wire.Outcome {
         switch try readByte("outcome kind") {
         case 0: return .success(try readBytes("result"))
         case 1: return .portableError(name: try readString("error name"), json: try readBytes("error"))
         case 2: return .remoteError(typeName: try readString("error type"), message: try readString("error message"))
         case 3: return .unserializable(type: try readString("type"), reason: try readString("reason"))
+        case 4 where !insideChunk:
+            let count = Int(try readUInt32("chunk size"))
+            // Each outcome takes at least one byte: a count beyond what is
+            // left is garbage, not a reason to reserve memory for it.
+            guard count <= payload.count - position else { throw WireError.garbled("chunk of \(count) outcomes in a short frame") }
+            return .chunk(try (0..<count).map { _ in try readOutcome(insideChunk: true) })
         case let kind: throw WireError.garbled("unknown outcome kind \(kind)")
         }
     }

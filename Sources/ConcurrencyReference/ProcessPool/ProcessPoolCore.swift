@@ -33,19 +33,6 @@ package struct ProcessPoolFaults: Sendable, Hashable {
 /// is idle, send. Every send happens under the lock, so frames to one worker
 /// never interleave and a socket is never closed while being written.
 final class ProcessPoolCore: Sendable {
-    /// One call on its way to a worker, with what to do with its outcome.
-    struct Call: Sendable {
-        let name: String
-        let json: [UInt8]
-        /// Marks the future running; `false` when it was cancelled first.
-        let claim: @Sendable () -> Bool
-        let deliver: @Sendable (Wire.Outcome) -> Void
-        let fail: @Sendable (ConcurrencyError) -> Void
-        let cancel: @Sendable () -> Void
-        /// Whether the future was cancelled, without claiming it.
-        let isCancelled: @Sendable () -> Bool
-    }
-
     /// The initializer job, encoded once.
     struct Initialization: Sendable {
         let name: String
@@ -54,7 +41,7 @@ final class ProcessPoolCore: Sendable {
 
     private struct Worker {
         let process: WorkerProcess
-        var outstanding: [UInt64: Call] = [:]
+        var outstanding: [UInt64: any PoolCall] = [:]
         /// Calls this worker may still be given (`maxTasksPerChild`);
         /// `nil` without a limit.
         var capacity: Int?
@@ -66,8 +53,8 @@ final class ProcessPoolCore: Sendable {
     }
 
     private struct State {
-        /// Chunks of calls that travel together, in submission order.
-        var queue: [[Call]] = []
+        /// Calls and chunks of calls, in submission order.
+        var queue: [any PoolCall] = []
         var queueHead = 0
         var queuedCalls = 0
         var workers: [pid_t: Worker] = [:]
@@ -75,6 +62,9 @@ final class ProcessPoolCore: Sendable {
         var liveReaders = 0
         /// Readers that ended after a joining shutdown began, for it to join.
         var endedReaders: [pthread_t] = []
+        /// A reader thread that called the joining shutdown from a done
+        /// callback: it waits for the others and cannot join itself.
+        var joiningReader: pthread_t?
         var nextID: UInt64 = 0
         var shutDown = false
         var joinClaimed = false
@@ -82,9 +72,8 @@ final class ProcessPoolCore: Sendable {
 
         var hasQueued: Bool { queueHead < queue.count }
 
-        mutating func popChunk() -> [Call] {
+        mutating func pop() -> any PoolCall {
             let chunk = queue[queueHead]
-            queue[queueHead] = []
             queueHead += 1
             queuedCalls -= chunk.count
             if queueHead == queue.count {
@@ -134,70 +123,6 @@ final class ProcessPoolCore: Sendable {
         }
     }
 
-    /// A future for `job` and the call that completes it; no call when the
-    /// job cannot be encoded, in which case the future has already failed.
-    static func makeCall<Job: PortableJob>(_ job: Job) -> (Future<Job.Result>, Call?) {
-        let future = Future<Job.Result>()
-        let json: [UInt8]
-        do {
-            json = Array(try JSONEncoder().encode(job))
-        } catch {
-            try? future.setException(ConcurrencyError.unserializable(
-                type: String(reflecting: Job.self),
-                reason: "the job could not be encoded: \(error)"
-            ))
-            return (future, nil)
-        }
-        let call = Call(
-            name: Job.jobName,
-            json: json,
-            claim: { (try? future.setRunningOrNotifyCancel()) ?? false },
-            deliver: { outcome in complete(future, with: outcome, of: Job.self) },
-            fail: { error in try? future.setException(error) },
-            cancel: { _ = future.cancel() },
-            isCancelled: { future.state.isCancelled }
-        )
-        return (future, call)
-    }
-
-    private static func complete<Job: PortableJob>(
-        _ future: Future<Job.Result>,
-        with outcome: Wire.Outcome,
-        of _: Job.Type
-    ) {
-        switch outcome {
-        case .success(let json):
-            let value: Job.Result
-            do {
-                value = try JSONDecoder().decode(Job.Result.self, from: Data(json))
-            } catch {
-                try? future.setException(ConcurrencyError.unserializable(
-                    type: String(reflecting: Job.Result.self),
-                    reason: "the result could not be decoded: \(error)"
-                ))
-                return
-            }
-            try? future.setResult(value)
-        case .portableError(let name, let json):
-            let error: any Error
-            if let type = Job.portableErrors.first(where: { $0.errorName == name }),
-               let decoded = try? decodeError(type, json) {
-                error = decoded
-            } else {
-                error = RemoteJobError(typeName: name, message: String(decoding: json, as: UTF8.self))
-            }
-            try? future.setException(error)
-        case .remoteError(let typeName, let message):
-            try? future.setException(RemoteJobError(typeName: typeName, message: message))
-        case .unserializable(let type, let reason):
-            try? future.setException(ConcurrencyError.unserializable(type: type, reason: reason))
-        }
-    }
-
-    private static func decodeError<E: PortableError>(_ type: E.Type, _ json: [UInt8]) throws -> any Error {
-        try JSONDecoder().decode(E.self, from: Data(json))
-    }
-
     // MARK: Submitting
 
     func checkAccepting() throws {
@@ -207,13 +132,13 @@ final class ProcessPoolCore: Sendable {
         }
     }
 
-    func enqueue(_ chunks: [[Call]]) throws {
-        let failed: [Call] = try lock.withLock { state in
+    func enqueue(_ calls: [any PoolCall]) throws {
+        let failed: [any PoolCall] = try lock.withLock { state in
             if let reason = state.broken { throw ConcurrencyError.brokenExecutor(reason: reason) }
             if state.shutDown { throw ConcurrencyError.executorShutDown }
-            for chunk in chunks where !chunk.isEmpty {
-                state.queue.append(chunk)
-                state.queuedCalls += chunk.count
+            for call in calls {
+                state.queue.append(call)
+                state.queuedCalls += call.count
             }
             return dispatch(&state)
         }
@@ -229,7 +154,7 @@ final class ProcessPoolCore: Sendable {
     /// Hands queued calls to idle workers, starting workers up to the limit,
     /// and closes workers that have nothing left to do after shutdown.
     /// - Returns: Calls to fail because the pool broke meanwhile.
-    private func dispatch(_ state: inout State) -> [Call] {
+    private func dispatch(_ state: inout State) -> [any PoolCall] {
         guard state.broken == nil else { return [] }
         while state.hasQueued {
             let pid: pid_t
@@ -249,17 +174,17 @@ final class ProcessPoolCore: Sendable {
             }
             let batch = takeBatch(&state, for: pid)
             guard !batch.isEmpty else { continue }
-            var frame = FrameWriter(.runBatch, capacity: batch.reduce(8) { $0 + $1.1.json.count + $1.1.name.utf8.count + 16 })
+            var frame = FrameWriter(.runBatch, capacity: batch.reduce(8) { $0 + $1.payload.json.count + $1.payload.name.utf8.count + 16 })
             frame.append(UInt32(batch.count))
-            for (id, call) in batch {
-                frame.append(id)
-                frame.append(string: call.name)
-                frame.append(bytes: call.json)
+            for entry in batch {
+                frame.append(entry.id)
+                frame.append(string: entry.payload.name)
+                frame.append(bytes: entry.payload.json)
             }
             if let capacity = state.workers[pid]!.capacity {
-                state.workers[pid]!.capacity = max(0, capacity - batch.count)
+                state.workers[pid]!.capacity = max(0, capacity - batch.reduce(0) { $0 + $1.call.count })
             }
-            for (id, call) in batch { state.workers[pid]!.outstanding[id] = call }
+            for entry in batch { state.workers[pid]!.outstanding[entry.id] = entry.call }
             do {
                 try sendAll(state.workers[pid]!.process.descriptor, frame.finish())
             } catch {
@@ -275,19 +200,24 @@ final class ProcessPoolCore: Sendable {
     /// Takes whole chunks for one worker, dropping cancelled calls, up to the
     /// batch limit (a larger chunk still travels whole) and the worker's
     /// remaining `maxTasksPerChild`.
-    private func takeBatch(_ state: inout State, for pid: pid_t) -> [(UInt64, Call)] {
+    private func takeBatch(
+        _ state: inout State,
+        for pid: pid_t
+    ) -> [(id: UInt64, call: any PoolCall, payload: (name: String, json: [UInt8]))] {
         var limit = max(1, min(Self.batchLimit, state.queuedCalls / maxWorkers))
         if let capacity = state.workers[pid]!.capacity {
             limit = min(limit, capacity)
         }
-        var batch: [(UInt64, Call)] = []
-        // At least one chunk, so every pass makes progress; a chunk larger
+        var batch: [(id: UInt64, call: any PoolCall, payload: (name: String, json: [UInt8]))] = []
+        var calls = 0
+        // At least one entry, so every pass makes progress; a chunk larger
         // than the limit still travels whole.
-        while state.hasQueued, batch.isEmpty || batch.count + state.queue[state.queueHead].count <= limit {
-            for call in state.popChunk() where call.claim() {
-                state.nextID += 1
-                batch.append((state.nextID, call))
-            }
+        while state.hasQueued, batch.isEmpty || calls + state.queue[state.queueHead].count <= limit {
+            let call = state.pop()
+            guard let payload = call.claim() else { continue }
+            state.nextID += 1
+            calls += call.count
+            batch.append((state.nextID, call, payload))
         }
         return batch
     }
@@ -295,8 +225,8 @@ final class ProcessPoolCore: Sendable {
     private func purgeCancelled(_ state: inout State) {
         while state.hasQueued {
             // Look without claiming: claim() would mark a live call running.
-            guard state.queue[state.queueHead].allSatisfy({ $0.isCancelled() }) else { break }
-            for call in state.popChunk() { _ = call.claim() }
+            guard state.queue[state.queueHead].isCancelled else { break }
+            _ = state.pop().claim()
         }
     }
 
@@ -331,11 +261,11 @@ final class ProcessPoolCore: Sendable {
 
     /// Marks the pool broken, kills every worker, and takes every call that
     /// can no longer finish.
-    private func breakPool(_ state: inout State, reason: String) -> [Call] {
+    private func breakPool(_ state: inout State, reason: String) -> [any PoolCall] {
         guard state.broken == nil else { return [] }
         state.broken = reason
-        var calls: [Call] = []
-        while state.hasQueued { calls += state.popChunk() }
+        var calls: [any PoolCall] = []
+        while state.hasQueued { calls.append(state.pop()) }
         for (pid, worker) in state.workers {
             calls += worker.outstanding.values
             state.workers[pid]!.outstanding = [:]
@@ -346,7 +276,7 @@ final class ProcessPoolCore: Sendable {
         return calls
     }
 
-    private func fail(_ calls: [Call]) {
+    private func fail(_ calls: [any PoolCall]) {
         guard !calls.isEmpty else { return }
         let reason = lock.withLock { $0.broken } ?? "the pool is broken"
         for call in calls { call.fail(.brokenExecutor(reason: reason)) }
@@ -354,11 +284,16 @@ final class ProcessPoolCore: Sendable {
 
     // MARK: Reading (one thread per worker)
 
+    /// The pool whose reader the calling thread is, if any.
+    private static let readerOf = ThreadLocal<ObjectIdentifier?> { nil }
+
     private func read(from process: WorkerProcess) {
+        Self.readerOf.value = ObjectIdentifier(self)
         let stream = FrameStream(
             descriptor: process.descriptor,
             maximumLength: faults.ignoresFrameLimit ? Int(UInt32.max) : Wire.maximumFrameLength
         )
+        let decoder = JSONDecoder()
         var failure: String?
         reading: while true {
             let payload: [UInt8]
@@ -373,7 +308,7 @@ final class ProcessPoolCore: Sendable {
                 var reader = try FrameReader(payload: payload)
                 switch Wire.Tag(rawValue: reader.tagByte) {
                 case .results:
-                    try receiveResults(&reader, from: process.pid)
+                    try receiveResults(&reader, from: process.pid, decoder: decoder)
                 case .initialized:
                     let outcome = try reader.readOutcome()
                     if case .success = outcome { continue reading }
@@ -387,37 +322,35 @@ final class ProcessPoolCore: Sendable {
                 break reading
             }
         }
-        if failure != nil { process.kill() }
-        let (expected, isBroken) = lock.withLock { state -> (Bool, Bool) in
-            let worker = state.workers[process.pid]
-            return (failure == nil && (worker?.closing ?? true) && (worker?.outstanding.isEmpty ?? true), state.broken != nil)
+        // Out of the table first, under the lock: from here on nothing else
+        // signals this pid (a reaped pid may belong to another process) and
+        // its calls are this thread's to settle.
+        let (worker, expected) = lock.withLock { state in
+            let worker = state.workers.removeValue(forKey: process.pid)
+            let expected = failure == nil && (worker?.closing ?? true) && (worker?.outstanding.isEmpty ?? true)
+            return (worker, expected)
         }
-        if !expected && !isBroken && failure == nil {
-            // Died on its own: make sure it is gone before waiting for it.
-            process.kill()
-        }
+        // A worker that broke the protocol, or ended while still needed, is
+        // made sure to be gone before it is waited for.
+        if !expected { process.kill() }
         let ending = faults.skipsReaping ? "exited (not waited for)" : process.reap()
         close(process.descriptor)
-        let calls: [Call] = lock.withLock { state in
-            let worker = state.workers.removeValue(forKey: process.pid)
-            var calls: [Call] = []
-            if faults.ignoresWorkerDeath {
-                calls = []
-            } else if !expected && state.broken == nil {
-                let what = failure.map { "a worker process (pid \(process.pid)) \($0) and \(ending)" }
-                    ?? "a worker process (pid \(process.pid)) \(ending) while the pool still needed it"
-                calls = Array(worker?.outstanding.values ?? [:].values) + breakPool(&state, reason: what)
-            } else {
-                calls = dispatch(&state)
-            }
-            return calls
+        let calls: [any PoolCall] = lock.withLock { state in
+            if expected { return dispatch(&state) }
+            if faults.ignoresWorkerDeath { return [] }
+            let what = failure.map { "a worker process (pid \(process.pid)) \($0) and \(ending)" }
+                ?? "a worker process (pid \(process.pid)) \(ending) while the pool still needed it"
+            // Its own calls fail even when another worker broke the pool first.
+            return Array(worker?.outstanding.values ?? [:].values) + breakPool(&state, reason: what)
         }
         fail(calls)
         // Last: after this the thread only returns. A joining shutdown joins
-        // it; otherwise nobody will, so it lets its resources go itself.
+        // it; otherwise nobody will, so it lets its resources go itself. A
+        // reader that called the joining shutdown itself (from a done
+        // callback) is not joined by it either.
         lock.withLock { state in
             state.liveReaders -= 1
-            if state.joinClaimed {
+            if state.joinClaimed && state.joiningReader.map({ pthread_equal($0, pthread_self()) == 0 }) ?? true {
                 state.endedReaders.append(pthread_self())
             } else {
                 WorkerThread.detachCurrent()
@@ -426,7 +359,7 @@ final class ProcessPoolCore: Sendable {
         }
     }
 
-    private func receiveResults(_ reader: inout FrameReader, from pid: pid_t) throws {
+    private func receiveResults(_ reader: inout FrameReader, from pid: pid_t, decoder: JSONDecoder) throws {
         let count = try reader.readUInt32("result count")
         var outcomes: [(UInt64, Wire.Outcome)] = []
         outcomes.reserveCapacity(Int(min(count, 4096)))
@@ -434,9 +367,9 @@ final class ProcessPoolCore: Sendable {
             outcomes.append((try reader.readUInt64("call id"), try reader.readOutcome()))
         }
         guard reader.isAtEnd else { throw WireError.garbled("bytes after the last result") }
-        let (calls, failed): ([(Call, Wire.Outcome)], [Call]) = try lock.withLock { state in
+        let (calls, failed): ([(any PoolCall, Wire.Outcome)], [any PoolCall]) = try lock.withLock { state in
             guard state.workers[pid] != nil else { return ([], []) }
-            var calls: [(Call, Wire.Outcome)] = []
+            var calls: [(any PoolCall, Wire.Outcome)] = []
             for (id, outcome) in outcomes {
                 guard let call = state.workers[pid]!.outstanding.removeValue(forKey: id) else {
                     if state.broken != nil { continue }
@@ -447,7 +380,7 @@ final class ProcessPoolCore: Sendable {
             let failed = state.workers[pid]!.outstanding.isEmpty ? dispatch(&state) : []
             return (calls, failed)
         }
-        for (call, outcome) in calls { call.deliver(outcome) }
+        for (call, outcome) in calls { call.deliver(outcome, decoder: decoder) }
         fail(failed)
     }
 
@@ -457,25 +390,37 @@ final class ProcessPoolCore: Sendable {
         case .portableError(let name, let json): "\(name): \(String(decoding: json, as: UTF8.self))"
         case .remoteError(let typeName, let message): "\(typeName): \(message)"
         case .unserializable(let type, let reason): "\(type): \(reason)"
+        case .chunk: "answered with a chunk"
         }
     }
 
     // MARK: Shutting down
 
+    /// Stops accepting calls; with `wait`, returns once every worker has
+    /// exited and been reaped and every reader thread has been joined.
+    ///
+    /// Called from a done callback, which runs on a reader thread, it waits
+    /// for every other worker: the calling reader's own worker is reaped
+    /// once the callback returns (Python's `shutdown(wait=True)` in a
+    /// callback would join the thread it runs on and deadlock instead).
     func shutdown(wait: Bool, cancelFutures: Bool) {
-        let cancelled: [Call] = lock.withLock { state in
+        let onReader = wait && Self.readerOf.value == ObjectIdentifier(self)
+        let (cancelled, failed): ([any PoolCall], [any PoolCall]) = lock.withLock { state in
             state.shutDown = true
-            var cancelled: [Call] = []
+            var cancelled: [any PoolCall] = []
             if cancelFutures {
-                while state.hasQueued { cancelled += state.popChunk() }
+                while state.hasQueued { cancelled.append(state.pop()) }
             }
-            if wait { state.joinClaimed = true }
-            _ = dispatch(&state)
-            return cancelled
+            if wait {
+                state.joinClaimed = true
+                if onReader { state.joiningReader = pthread_self() }
+            }
+            return (cancelled, dispatch(&state))
         }
         for call in cancelled { call.cancel() }
+        fail(failed)
         guard wait else { return }
-        let readers = lock.wait(until: { $0.liveReaders == 0 }, deadline: nil) { state, _ in
+        let readers = lock.wait(until: { $0.liveReaders == (onReader ? 1 : 0) }, deadline: nil) { state, _ in
             let readers = state.endedReaders
             state.endedReaders = []
             return readers

@@ -145,8 +145,10 @@ public final class ProcessPoolExecutor: ConcurrentExecutor {
     ///   once the pool is broken.
     public func submit<Job: PortableJob>(_ job: Job) throws -> any ConcurrentFuture<Job.Result> {
         try core.checkAccepting()
-        let (future, call) = ProcessPoolCore.makeCall(job)
-        if let call { try core.enqueue([[call]]) }
+        let future = Future<Job.Result>()
+        if let call = SingleCall.make(job, future: future, encoder: Coders.perThread.value.encoder) {
+            try core.enqueue([call])
+        }
         return future
     }
 
@@ -164,20 +166,30 @@ public final class ProcessPoolExecutor: ConcurrentExecutor {
         }
         let deadline = timeout.map { ContinuousClock.now + $0 }
         try core.checkAccepting()
+        let encoder = Coders.perThread.value.encoder
         var futures: [any ConcurrentFuture<Job.Result>] = []
-        var chunks: [[ProcessPoolCore.Call]] = []
-        var chunk: [ProcessPoolCore.Call] = []
-        for job in jobs {
-            let (future, call) = ProcessPoolCore.makeCall(job)
-            futures.append(future)
-            if let call { chunk.append(call) }
-            if chunk.count == chunksize {
-                chunks.append(chunk)
-                chunk = []
+        var calls: [any PoolCall] = []
+        var pending: [Job] = []
+        func flush() {
+            let chunkFutures = pending.map { _ in Future<Job.Result>() }
+            futures += chunkFutures as [any ConcurrentFuture<Job.Result>]
+            if chunksize > 1, let chunk = ChunkCall.make(pending, futures: chunkFutures, encoder: encoder) {
+                calls.append(chunk)
+            } else {
+                // One call each: with chunksize 1, or when the chunk does not
+                // encode, so that only the job that cannot fails.
+                for (job, future) in zip(pending, chunkFutures) {
+                    if let call = SingleCall.make(job, future: future, encoder: encoder) { calls.append(call) }
+                }
             }
+            pending.removeAll(keepingCapacity: true)
         }
-        if !chunk.isEmpty { chunks.append(chunk) }
-        try core.enqueue(chunks)
+        for job in jobs {
+            pending.append(job)
+            if pending.count == chunksize { flush() }
+        }
+        if !pending.isEmpty { flush() }
+        try core.enqueue(calls)
         return MapResults(futures: futures, deadline: deadline)
     }
 
