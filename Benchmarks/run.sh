@@ -73,7 +73,7 @@ rm -rf .build/*.yaml .build/*/release/description.json .build/*/debug/descriptio
     .build/*/release/Concurrency*.build .build/*/release/ConformanceGallery.build \
     .build/*/release/PoolWorkloads.build .build/*/release/loop_bench.build \
     .build/*/release/process_bench.build .build/*/release/process_bench_worker.build \
-    .build/*/release/ProcessBenchJobs.build
+    .build/*/release/ProcessBenchJobs.build .build/*/release/SeedJobs.build
 swift build -c release --product loop-bench
 swift build -c release --product process-bench
 swift build -c release --product process-bench-worker

@@ -172,7 +172,9 @@ public final class ProcessPoolExecutor: ConcurrentExecutor {
         var pending: [Job] = []
         func flush() {
             let chunkFutures = pending.map { _ in Future<Job.Result>() }
-            futures += chunkFutures as [any ConcurrentFuture<Job.Result>]
+            // One at a time: casting the whole array to existentials is a
+            // run-time cast per element, which cost more than the encoding.
+            for future in chunkFutures { futures.append(future) }
             if chunksize > 1, let chunk = ChunkCall.make(pending, futures: chunkFutures, encoder: encoder) {
                 calls.append(chunk)
             } else {
