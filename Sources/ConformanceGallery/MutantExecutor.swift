@@ -136,6 +136,20 @@ final class MutantExecutor: ConcurrentExecutor {
         return MutantMapResults(futures: futures, deadline: deadline, timeout: timeout, defect: defect)
     }
 
+    /// The portable form goes through the closure form above, so that the
+    /// map defects show whichever form a check uses (the kit's checks map
+    /// ``ConcurrencyConformance/Probe`` jobs, which also run in processes).
+    func map<Job: PortableJob>(
+        _ jobs: some Sequence<Job>,
+        timeout: Duration?,
+        chunksize: Int
+    ) throws -> MapResults<Job.Result> {
+        guard chunksize >= 1 else {
+            throw ConcurrencyError.invalidArgument("chunksize must be at least 1, got \(chunksize)")
+        }
+        return try map(jobs, timeout: timeout, chunksize: chunksize) { (job: Job) throws -> Job.Result in try job.run() }
+    }
+
     func shutdown(wait: Bool, cancelFutures: Bool) {
         let (cancelled, mustJoin) = state.withLock { state -> ([MutantJob], Bool?) in
             let alreadyShut = state.shutDown

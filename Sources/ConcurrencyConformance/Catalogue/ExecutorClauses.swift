@@ -2,38 +2,56 @@ import ConcurrencySpec
 import Foundation
 
 extension CheckContext {
-    /// A job that sleeps `count` units and returns `value`.
-    func sleeper(_ count: Double, _ value: Int = 0) -> @Sendable () -> Int {
-        let duration = units(count)
-        return {
-            Thread.sleep(forTimeInterval: duration.seconds)
-            return value
-        }
+    /// A job that sleeps `count` units and returns `value`: a ``Probe``, so
+    /// that it runs the same on a thread pool and in a worker process.
+    func sleeper(_ count: Double, _ value: Int = 0) -> Probe {
+        Probe([.sleep(units(count).seconds)], value: value)
+    }
+
+    /// Makes `pool` start `count` workers before a check times it: `count`
+    /// short sleeps submitted back to back, so each finds the others' workers
+    /// busy. A worker process takes milliseconds to start (a thread, a few
+    /// microseconds); timing bounds are about how calls are scheduled, and
+    /// without this a process pool would pay its start-up inside them. A pool
+    /// that cannot start `count` workers simply takes longer here.
+    func warmUp(_ pool: any ConcurrentExecutor, workers count: Int) {
+        let futures = (0..<count).compactMap { _ in try? pool.submit(sleeper(0.2)) }
+        for future in futures { _ = try? future.result(timeout: patience) }
+    }
+
+    /// A new executor whose `maxWorkers` workers have all started (see
+    /// ``warmUp(_:workers:)``).
+    func makeWarmExecutor(maxWorkers: Int) throws -> any ConcurrentExecutor {
+        let pool = try makeExecutor(maxWorkers: maxWorkers)
+        warmUp(pool, workers: maxWorkers)
+        return pool
     }
 
     /// A one-worker pool whose worker is held by a first job until
-    /// `release` opens: calls submitted meanwhile stay queued, the only
-    /// state in which cancel() can stop them.
+    /// ``release()``: calls submitted meanwhile stay queued, the only state
+    /// in which cancel() can stop them. The holder is a ``Probe`` that opens
+    /// the gate `held` and waits (with patience) for the gate `release` on
+    /// ``board``.
     struct HeldPool {
         let pool: any ConcurrentExecutor
-        /// Opens once the holding job runs.
-        let started: Latch
-        /// Lets the holding job finish (it returns 0).
-        let release: Latch
+        let board: Board
+        /// The holding job; it returns 0.
         let holder: any ConcurrentFuture<Int>
+        let patience: Duration
+
+        /// Waits (with patience) until the holding job runs.
+        @discardableResult
+        func waitUntilHeld() -> Bool { board.wait(for: "held", timeout: patience.seconds) }
+
+        /// Lets the holding job finish.
+        func release() { board.open("release") }
     }
 
     func makeHeldPool() throws -> HeldPool {
         let pool = try makeExecutor(maxWorkers: 1)
-        let started = Latch(count: 1)
-        let release = Latch(count: 1)
-        let patience = self.patience
-        let holder = try pool.submit { () -> Int in
-            started.arrive()
-            release.wait(timeout: patience)
-            return 0
-        }
-        return HeldPool(pool: pool, started: started, release: release, holder: holder)
+        let board = try makeBoard()
+        let holder = try pool.submit(Probe(board: board, [.open("held"), .wait("release", timeout: patience.seconds)]))
+        return HeldPool(pool: pool, board: board, holder: holder, patience: patience)
     }
 
     /// Submits `job` and waits (with patience) for its value; `nil` when the
@@ -45,7 +63,44 @@ extension CheckContext {
         return value
     }
 
+    /// A ``ProbeFailure`` no other job throws (its message carries a fresh
+    /// UUID), so that equality proves an error is the one this job threw:
+    /// "unchanged" once the error may have crossed a process boundary.
+    func uniqueFailure(_ tag: String) -> ProbeFailure {
+        ProbeFailure(message: "\(tag) \(UUID().uuidString)")
+    }
+
+    /// Records a failure unless `body` throws `expected` itself: the same
+    /// type and contents, not a wrapper or another error.
+    func expectRethrows<Result>(
+        _ expected: ProbeFailure,
+        _ what: String,
+        fileID: String = #fileID,
+        line: Int = #line,
+        _ body: () throws -> Result
+    ) {
+        do {
+            let value = try body()
+            fail("\(what) returned \(value) instead of throwing \(expected)", fileID: fileID, line: line)
+        } catch let thrown as ProbeFailure {
+            expect(thrown == expected, "\(what) threw \(thrown), not \(expected)", fileID: fileID, line: line)
+        } catch {
+            fail("\(what) threw \(describe(error)) instead of \(expected)", fileID: fileID, line: line)
+        }
+    }
+
+    /// Whether the workers a check sees can be counted and compared: threads
+    /// the pool starts and keeps, or worker processes, which a process pool
+    /// always starts and keeps (each runs its calls on one thread, so
+    /// `pid:tid` names the worker).
+    var workersAreOwned: Bool {
+        !implementation.capabilities.isDisjoint(with: [.ownsWorkerThreads, .processIsolation])
+    }
 }
+
+/// Why a clause cannot be checked on a process pool: its rule is about a job
+/// using the executor that runs it.
+let jobUsesItsOwnPool = "the rule is about a job that submits to the very pool running it, and a job in a worker process holds no handle on its parent's pool (nor can one be encoded into a portable job), as Python's process workers cannot reach their executor either; the situation cannot arise"
 
 /// The EXE group: the executor contract and the thread pool.
 enum ExecutorClauses {
@@ -59,27 +114,22 @@ enum ExecutorClauses {
         id: "EXE-001", contract: .executor, level: .must,
         statement: "submit returns a pending future at once, without waiting for the job, and the job runs exactly once.",
         source: "CF-DOC Executor.submit; SEED §concurrent.futures",
-        method: "Submit a job that blocks on a latch for up to 20 units; time submit, check the future is not done, release the latch, read the result, shut down and count the calls.",
+        method: "Submit a probe that counts its runs on a board and waits at a gate for up to 20 units; time submit, check the future is not done, open the gate, read the result, shut down and read the count.",
         timingRule: "submit returns in < 5 units (a submit that waits for the job takes ≥ 20)",
         hint: "Look for a submit that runs the job inline or waits for a worker to finish it, and for a job queued twice.",
         requires: [.executor], timing: .realTime,
         check: .blocking { ctx in
             let pool = try ctx.makeExecutor(maxWorkers: 2)
-            let release = Latch(count: 1)
-            let calls = Locked(0)
-            let (future, elapsed) = try ctx.measure {
-                try pool.submit { () -> Int in
-                    calls.withLock { $0 += 1 }
-                    release.wait(timeout: ctx.patience)
-                    return 7
-                }
-            }
+            let board = try ctx.makeBoard()
+            let job = Probe(board: board, [.bump("calls"), .wait("release", timeout: ctx.patience.seconds)], value: 7)
+            let (future, elapsed) = try ctx.measure { try pool.submit(job) }
             ctx.expectBelow(elapsed, ctx.units(5), "submit")
             ctx.expect(!future.isDone, "the future was done before its job was allowed to finish")
-            release.arrive()
+            board.open("release")
             ctx.expect((try? future.result(timeout: ctx.patience)) == 7, "the future did not get the job's value")
             pool.shutdown(wait: true)
-            ctx.expect(calls.value == 1, "the job ran \(calls.value) times, not once")
+            let calls = board.count("calls")
+            ctx.expect(calls == 1, "the job ran \(calls) times, not once")
         }
     )
 
@@ -87,17 +137,17 @@ enum ExecutorClauses {
         id: "EXE-003", contract: .executor, level: .must,
         statement: "What the job returns becomes the future's result and what it throws becomes the future's error, unchanged and never thrown from submit, and the executor stays usable.",
         source: "CF-DOC Executor.submit",
-        method: "Submit a job that throws an error object, then a job that returns; compare the object identity of the stored error and read the second result.",
+        method: "Submit a job that throws an error unique to it (a portable error carrying a fresh UUID, so equality identifies it across processes), then a job that returns; compare the stored and rethrown error with it and read the second result.",
         hint: "Look at how the worker stores the job's outcome: an error must not be wrapped or rethrown.",
         requires: [.executor],
         check: .blocking { ctx in
             let pool = try ctx.makeExecutor(maxWorkers: 1)
-            let error = ProbeError("EXE-003")
-            let failing = ctx.expectNoThrow("submit of a throwing job") { try pool.submit { () throws -> Int in throw error } }
+            let error = ctx.uniqueFailure("EXE-003")
+            let failing = ctx.expectNoThrow("submit of a throwing job") { try pool.submit(Probe([.fail(error.message)])) }
             let stored = try? failing?.exception(timeout: ctx.patience)
-            ctx.expect((stored as? ProbeError) === error, "the future's error is \(String(describing: stored)), not the object the job threw")
+            ctx.expect((stored as? ProbeFailure) == error, "the future's error is \(String(describing: stored)), not the error the job threw")
             ctx.expectRethrows(error, "result() of the failed job") { try failing?.result(timeout: ctx.patience) }
-            let next = try pool.submit { 5 }
+            let next = try pool.submit(ctx.sleeper(0, 5))
             ctx.expect((try? next.result(timeout: ctx.patience)) == 5, "a job after a failed one did not return its value")
         }
     )
@@ -120,31 +170,28 @@ enum ExecutorClauses {
         id: "EXE-005", contract: .executor, level: .must,
         statement: "At most maxWorkers calls run at once, and an executor that owns its threads never starts more than maxWorkers of them.",
         source: "CF-DOC ThreadPoolExecutor (a pool of at most max_workers threads)",
-        method: "Six 2-unit jobs on 2 workers track the peak number running at once and the distinct threads they ran on; time them all.",
+        method: "Six 2-unit jobs on 2 workers log their start and end times and their worker (pid:tid) on a board; from the log, the peak number running at once and, where the pool owns its workers (threads or processes), the distinct workers; time them all.",
         timingRule: "all six take ≥ 6 units (three rounds of two); the lower bound proves the cap",
         hint: "Look at how many workers the pool starts and whether a busy pool starts one more.",
         requires: [.executor], timing: .realTime,
         check: .blocking { ctx in
             let pool = try ctx.makeExecutor(maxWorkers: 2)
-            let running = Locked((now: 0, peak: 0))
-            let threads = Locked(Set<ThreadIdentity>())
-            let pause = ctx.units(2)
+            let board = try ctx.makeBoard()
+            let pause = ctx.units(2).seconds
             let (_, elapsed) = try ctx.measure {
                 let futures = try (0..<6).map { index in
-                    try pool.submit { () -> Int in
-                        running.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
-                        threads.withLock { _ = $0.insert(.current) }
-                        Thread.sleep(forTimeInterval: pause.seconds)
-                        running.withLock { $0.now -= 1 }
-                        return index
-                    }
+                    try pool.submit(Probe(board: board, [.sleep(pause), .record("runs", tag: index)], value: index))
                 }
                 for future in futures { _ = try? future.result(timeout: ctx.patience) }
             }
-            ctx.expect(running.value.peak <= 2, "\(running.value.peak) jobs ran at once on 2 workers")
+            let runs = board.records("runs")
+            ctx.expect(runs.count == 6, "\(runs.count) of 6 jobs logged their run")
+            let peak = ProbeRecord.peakOverlap(runs)
+            ctx.expect(peak <= 2, "\(peak) jobs ran at once on 2 workers")
             ctx.expectAtLeast(elapsed, ctx.units(6), "six 2-unit jobs on 2 workers")
-            if ctx.implementation.capabilities.contains(.ownsWorkerThreads) {
-                ctx.expect(threads.value.count <= 2, "the jobs ran on \(threads.value.count) threads with maxWorkers 2")
+            if ctx.workersAreOwned {
+                let workers = Set(runs.map(\.worker))
+                ctx.expect(workers.count <= 2, "the jobs ran on \(workers.count) workers with maxWorkers 2")
             }
         }
     )
@@ -153,12 +200,12 @@ enum ExecutorClauses {
         id: "EXE-006", contract: .executor, level: .must,
         statement: "Up to maxWorkers blocking calls overlap: two 2-unit calls on two workers finish in about 2 units, not 4.",
         source: "SEED §concurrent.futures (the 'hello world' example takes about 2 s)",
-        method: "Submit two 2-unit sleeps to a 2-worker executor and time both results.",
+        method: "Start both workers of a 2-worker executor, then submit two 2-unit sleeps and time both results.",
         timingRule: "≥ 2 units and < 3 units (run one after the other they take 4)",
         hint: "Look for a pool that starts only one worker, or hands both jobs to the same one.",
         requires: [.executor], timing: .realTime,
         check: .blocking { ctx in
-            let pool = try ctx.makeExecutor(maxWorkers: 2)
+            let pool = try ctx.makeWarmExecutor(maxWorkers: 2)
             let (values, elapsed) = try ctx.measure {
                 let first = try pool.submit(ctx.sleeper(2, 1))
                 let second = try pool.submit(ctx.sleeper(2, 2))
@@ -257,19 +304,19 @@ enum ExecutorClauses {
         id: "EXE-011", contract: .executor, level: .must,
         statement: "While a call executes its future reports running, and queued calls report neither running nor done.",
         source: "CF-DOC Future.running",
-        method: "One worker: the first job blocks on a latch, three more wait behind it; read every future's state, then release.",
+        method: "One worker: the first job waits at a gate, three more wait behind it; read every future's state, then open the gate.",
         hint: "Look at when the future is marked running: when the job starts, not when it is submitted.",
         requires: [.executor],
         check: .blocking { ctx in
             let held = try ctx.makeHeldPool()
-            let (pool, first, release) = (held.pool, held.holder, held.release)
+            let (pool, first) = (held.pool, held.holder)
             let queued = try (1...3).map { try pool.submit(ctx.sleeper(0, $0)) }
-            ctx.expect(held.started.wait(timeout: ctx.patience), "the first job never started")
+            ctx.expect(held.waitUntilHeld(), "the first job never started")
             ctx.expect(first.isRunning && !first.isDone && first.state == .running, "the running call's future is \(first.state)")
             for (index, future) in queued.enumerated() {
                 ctx.expect(!future.isRunning && !future.isDone && future.state == .pending, "queued call \(index + 1) is \(future.state), not PENDING")
             }
-            release.arrive()
+            held.release()
             for future in queued { _ = try? future.result(timeout: ctx.patience) }
             ctx.expect(queued.allSatisfy { $0.state == .finished }, "the queued calls did not all finish")
         }
@@ -279,20 +326,20 @@ enum ExecutorClauses {
         id: "EXE-012", contract: .executor, level: .must,
         statement: "cancel() on a queued call returns true and its job never runs; cancel() on the running call returns false.",
         source: "CF-DOC Future.cancel",
-        method: "One worker: the first job blocks on a latch, four logging jobs wait behind it; cancel the second queued one and the running one, release, shut down, read the log.",
+        method: "One worker: the first job waits at a gate, four jobs that log their run on a board wait behind it; cancel the second queued one and the running one, open the gate, shut down, read the log.",
         hint: "Look at the worker: before running a job it must ask the future (setRunningOrNotifyCancel) and skip a cancelled one.",
         requires: [.executor],
         check: .blocking { ctx in
             let held = try ctx.makeHeldPool()
-            let (pool, running, release) = (held.pool, held.holder, held.release)
-            let log = Locked<[Int]>([])
-            let queued = try (1...4).map { index in try pool.submit { () -> Int in log.withLock { $0.append(index) }; return index } }
-            held.started.wait(timeout: ctx.patience)
+            let (pool, running, board) = (held.pool, held.holder, held.board)
+            let queued = try (1...4).map { index in try pool.submit(Probe(board: board, [.record("ran", tag: index)], value: index)) }
+            held.waitUntilHeld()
             ctx.expect(queued[1].cancel(), "cancel() on a queued call returned false")
             ctx.expect(!running.cancel(), "cancel() on the running call returned true")
-            release.arrive()
+            held.release()
             pool.shutdown(wait: true)
-            ctx.expect(log.value == [1, 3, 4], "the jobs that ran are \(log.value), want [1, 3, 4]")
+            let ran = board.records("ran").map(\.tag)
+            ctx.expect(ran == [1, 3, 4], "the jobs that ran are \(ran), want [1, 3, 4]")
             ctx.expect(queued[1].isCancelled, "the cancelled call's future is \(queued[1].state)")
             ctx.expect((try? running.result(timeout: .zero)) == 0, "the running call did not finish after a refused cancel")
         }
@@ -340,33 +387,29 @@ enum ExecutorClauses {
         id: "EXE-015", contract: .executor, level: .must,
         statement: "shutdown(cancelFutures: true) cancels every call that has not started and lets running calls finish.",
         source: "CF-DOC Executor.shutdown (3.9+)",
-        method: "One worker: a running job released after 1 unit and four queued 2-unit jobs; shut down with wait and cancelFutures; read every future and the log of started jobs.",
+        method: "One worker: a running job released after 1 unit and four queued 2-unit jobs that log their start on a board; shut down with wait and cancelFutures; read every future and the log.",
         timingRule: "shutdown returns in < 3 units (running the queue would take 8 more)",
         hint: "Look at shutdown with cancelFutures: it must cancel the queue, including work a worker took but has not started.",
         requires: [.executor], timing: .realTime,
         check: .blocking { ctx in
             let held = try ctx.makeHeldPool()
-            let (pool, running, release) = (held.pool, held.holder, held.release)
-            let log = Locked<[Int]>([])
-            let pause = ctx.units(2)
+            let (pool, running, board) = (held.pool, held.holder, held.board)
+            let pause = ctx.units(2).seconds
             let queued = try (1...4).map { index in
-                try pool.submit { () -> Int in
-                    log.withLock { $0.append(index) }
-                    Thread.sleep(forTimeInterval: pause.seconds)
-                    return index
-                }
+                try pool.submit(Probe(board: board, [.record("started", tag: index), .sleep(pause)], value: index))
             }
-            held.started.wait(timeout: ctx.patience)
+            held.waitUntilHeld()
             let delay = ctx.units(1)
             ctx.spawn("releaser") {
                 Thread.sleep(forTimeInterval: delay.seconds)
-                release.arrive()
+                held.release()
             }
             let (_, elapsed) = ctx.measure { pool.shutdown(wait: true, cancelFutures: true) }
             ctx.expectBelow(elapsed, ctx.units(3), "shutdown(wait: true, cancelFutures: true)")
             ctx.expect((try? running.result(timeout: .zero)) == 0, "the running call is \(running.state), not finished with its value")
             ctx.expect(queued.allSatisfy(\.isCancelled), "queued calls are \(queued.map(\.state)), not all cancelled")
-            ctx.expect(log.value.isEmpty, "queued jobs \(log.value) ran after shutdown(cancelFutures: true)")
+            let started = board.records("started").map(\.tag)
+            ctx.expect(started.isEmpty, "queued jobs \(started) ran after shutdown(cancelFutures: true)")
         }
     )
 
@@ -379,13 +422,15 @@ enum ExecutorClauses {
         requires: [.executor],
         check: .blocking { ctx in
             let pool = try ctx.makeExecutor(maxWorkers: 2)
-            _ = try pool.submit { 1 }.result(timeout: ctx.patience)
+            _ = try pool.submit(ctx.sleeper(0, 1)).result(timeout: ctx.patience)
             pool.shutdown(wait: true)
-            ctx.expectThrows(.executorShutDown, "submit after shutdown") { try pool.submit { 2 } }
-            ctx.expectThrows(.executorShutDown, "map after shutdown") { try pool.map([1, 2]) { $0 } }
+            ctx.expectThrows(.executorShutDown, "submit after shutdown") { try pool.submit(ctx.sleeper(0, 2)) }
+            ctx.expectThrows(.executorShutDown, "map after shutdown") {
+                try pool.map([ctx.sleeper(0, 1), ctx.sleeper(0, 2)], timeout: nil, chunksize: 1)
+            }
             pool.shutdown(wait: true)
             pool.shutdown(wait: false, cancelFutures: true)
-            ctx.expectThrows(.executorShutDown, "submit after repeated shutdowns") { try pool.submit { 3 } }
+            ctx.expectThrows(.executorShutDown, "submit after repeated shutdowns") { try pool.submit(ctx.sleeper(0, 3)) }
         }
     )
 
@@ -465,6 +510,7 @@ enum ExecutorClauses {
         method: "One worker: the outer job submits an inner job and waits 2 units for it; the outer job reports whether that wait timed out.",
         hint: "Look for a submit or result() that runs queued work on the calling thread.",
         requires: [.executor],
+        excludes: [.processIsolation], exclusionReason: jobUsesItsOwnPool,
         check: .blocking { ctx in
             let pool = try ctx.makeExecutor(maxWorkers: 1)
             let wait = ctx.units(2)
@@ -486,23 +532,23 @@ enum ExecutorClauses {
         id: "EXE-022", contract: .executor, level: .must,
         statement: "A job that throws never kills its worker: later jobs still run, on the same worker when the pool owns its threads.",
         source: "CF-DOC Executor.submit; ThreadPoolExecutor worker loop",
-        method: "One worker: five throwing jobs, then a job that reports its thread; compare with the throwing jobs' threads.",
+        method: "One worker: five throwing jobs, then a job that returns; every job logs its worker (pid:tid) on a board; where the pool owns its workers (threads or processes), the last job's worker must be the throwing jobs' one.",
         hint: "Look at the worker loop: the job's error must be caught around the job, not around the loop.",
         requires: [.executor],
         check: .blocking { ctx in
             let pool = try ctx.makeExecutor(maxWorkers: 1)
-            let threads = Locked(Set<ThreadIdentity>())
+            let board = try ctx.makeBoard()
             let failing = try (0..<5).map { index in
-                try pool.submit { () throws -> Int in
-                    threads.withLock { _ = $0.insert(.current) }
-                    throw ProbeError("job \(index)")
-                }
+                try pool.submit(Probe(board: board, [.record("failed", tag: index), .fail("job \(index)")]))
             }
             for future in failing { _ = try? future.exception(timeout: ctx.patience) }
-            let last = try pool.submit { () -> ThreadIdentity in ThreadIdentity.current }
-            let thread = ctx.expectNoThrow("the job after five failures") { try last.result(timeout: ctx.patience) }
-            if ctx.implementation.capabilities.contains(.ownsWorkerThreads), let thread {
-                ctx.expect(threads.value == [thread], "the worker changed after failures: \(threads.value.count) threads before, \(thread) after")
+            let last = try pool.submit(Probe(board: board, [.record("after", tag: 5)], value: 5))
+            let value = ctx.expectNoThrow("the job after five failures") { try last.result(timeout: ctx.patience) }
+            ctx.expect(value == nil || value == 5, "the job after five failures returned \(String(describing: value)), not 5")
+            if ctx.workersAreOwned, value != nil {
+                let before = Set(board.records("failed").map(\.worker))
+                let after = Set(board.records("after").map(\.worker))
+                ctx.expect(before.count == 1 && after == before, "the worker changed after failures: \(before.sorted()) before, \(after.sorted()) after")
             }
         }
     )
@@ -511,13 +557,13 @@ enum ExecutorClauses {
         id: "EXE-023", contract: .executor, level: .must,
         statement: "Every job submitted before a joined shutdown runs exactly once, with its own result, even when many threads submit at once.",
         source: "Derived: thread safety of Executor.submit",
-        method: "Four threads submit 250 jobs each to a 2-worker pool; each job counts its own runs; shut down with wait, then check every count and result.",
+        method: "Four threads submit 250 jobs each to a 2-worker pool; each job logs its index on a board; shut down with wait, then check every job's runs in the log and every result.",
         hint: "Look at the queue: an append or removal outside one critical section loses or repeats jobs.",
         requires: [.executor], timing: .exclusive, budgetUnits: 100,
         check: .blocking { ctx in
             let pool = try ctx.makeExecutor(maxWorkers: 2)
+            let board = try ctx.makeBoard()
             let perThread = 250
-            let runs = Locked([Int](repeating: 0, count: 4 * perThread))
             let futures = Locked<[(Int, any ConcurrentFuture<Int>)]>([])
             let go = Latch(count: 1)
             let submitters = (0..<4).map { thread in
@@ -525,10 +571,7 @@ enum ExecutorClauses {
                     go.wait(timeout: ctx.patience)
                     for offset in 0..<perThread {
                         let index = thread * perThread + offset
-                        let future = try pool.submit { () -> Int in
-                            runs.withLock { $0[index] += 1 }
-                            return index
-                        }
+                        let future = try pool.submit(Probe(board: board, [.record("runs", tag: index)], value: index))
                         futures.withLock { $0.append((index, future)) }
                     }
                 }
@@ -539,7 +582,8 @@ enum ExecutorClauses {
             let wrong = futures.value.filter { index, future in (try? future.result(timeout: .zero)) != index }
             ctx.expect(futures.value.count == 4 * perThread, "\(futures.value.count) submits returned, not \(4 * perThread)")
             ctx.expect(wrong.isEmpty, "\(wrong.count) futures have no result or a wrong one after a joined shutdown")
-            let counts = runs.value
+            var counts = [Int](repeating: 0, count: 4 * perThread)
+            for record in board.records("runs") where counts.indices.contains(record.tag) { counts[record.tag] += 1 }
             let missing = counts.filter { $0 == 0 }.count
             let repeated = counts.filter { $0 > 1 }.count
             ctx.expect(missing == 0 && repeated == 0, "\(missing) jobs never ran and \(repeated) ran more than once")
@@ -579,9 +623,9 @@ enum ExecutorClauses {
         requires: [.executor], timing: .realTime,
         check: .blocking { ctx in
             let pool = try ctx.makeExecutor(maxWorkers: 1)
-            _ = try? pool.submit { 0 }.result(timeout: ctx.patience)
+            _ = try? pool.submit(ctx.sleeper(0, 0)).result(timeout: ctx.patience)
             ctx.sleep(units: 3)
-            let (value, elapsed) = ctx.measure { try? pool.submit { 1 }.result(timeout: ctx.patience) }
+            let (value, elapsed) = ctx.measure { try? pool.submit(ctx.sleeper(0, 1)).result(timeout: ctx.patience) }
             ctx.expect(value == 1, "the job after idling returned \(String(describing: value))")
             ctx.expectBelow(elapsed, ctx.units(2), "a submit-and-result after the worker idled")
         }
@@ -591,19 +635,19 @@ enum ExecutorClauses {
         id: "EXE-026", contract: .executor, level: .must,
         statement: "Calls start in the order they were submitted: on a single worker they run first in, first out.",
         source: "CPython concurrent/futures/thread.py (a FIFO work queue)",
-        method: "One worker blocked on a latch; eight logging jobs queued behind it; release, shut down with wait, read the log.",
+        method: "One worker held at a gate; eight jobs that log their run on a board queued behind it; open the gate, shut down with wait, read the log.",
         hint: "Look at the queue discipline: append at the back, take from the front.",
         requires: [.executor],
         check: .blocking { ctx in
             let held = try ctx.makeHeldPool()
-            let (pool, release) = (held.pool, held.release)
-            let log = Locked<[Int]>([])
+            let (pool, board) = (held.pool, held.board)
             for index in 1...8 {
-                _ = try pool.submit { () -> Int in log.withLock { $0.append(index) }; return index }
+                _ = try pool.submit(Probe(board: board, [.record("order", tag: index)], value: index))
             }
-            release.arrive()
+            held.release()
             pool.shutdown(wait: true)
-            ctx.expect(log.value == Array(1...8), "the jobs ran in the order \(log.value)")
+            let order = board.records("order").map(\.tag)
+            ctx.expect(order == Array(1...8), "the jobs ran in the order \(order)")
         }
     )
 
@@ -614,6 +658,7 @@ enum ExecutorClauses {
         method: "Two workers: an outer job submits an inner job and waits for its result.",
         hint: "Look at submit from a worker thread: it must neither be refused nor deadlock on the pool's own lock.",
         requires: [.executor],
+        excludes: [.processIsolation], exclusionReason: jobUsesItsOwnPool,
         check: .blocking { ctx in
             let pool = try ctx.makeExecutor(maxWorkers: 2)
             let outer = try pool.submit { () -> Int in
@@ -628,13 +673,13 @@ enum ExecutorClauses {
         id: "EXE-028", contract: .executor, level: .must,
         statement: "maxWorkers blocking calls run at once even when maxWorkers exceeds the number of cores.",
         source: "CF-DOC ThreadPoolExecutor (threads for I/O-bound work; the default exceeds the core count)",
-        method: "With n = cores + 2, submit n 2-unit sleeps to a pool of n workers and time them all.",
+        method: "With n = cores + 2, start the n workers of a pool of n, then submit n 2-unit sleeps and time them all.",
         timingRule: "≥ 2 units and < 3 units (a pool that runs only as many calls as there are cores needs ≥ 4)",
         hint: "Look for a pool that sizes itself by the core count, or an engine that lends fewer threads than asked.",
         requires: [.executor], timing: .realTime,
         check: .blocking { ctx in
             let count = ProcessInfo.processInfo.activeProcessorCount + 2
-            let pool = try ctx.makeExecutor(maxWorkers: count)
+            let pool = try ctx.makeWarmExecutor(maxWorkers: count)
             let (values, elapsed) = try ctx.measure {
                 let futures = try (0..<count).map { try pool.submit(ctx.sleeper(2, $0)) }
                 return futures.map { try? $0.result(timeout: ctx.patience) }

@@ -3,9 +3,11 @@ import Foundation
 
 extension CheckContext {
     /// Futures whose jobs sleep the given numbers of units and return their
-    /// index, on a pool with a worker for each.
-    func sleepers(_ durations: [Double]) throws -> [any ConcurrentFuture<Int>] {
-        let pool = try makeExecutor(maxWorkers: durations.count)
+    /// index, on `pool` or else a new pool with a started worker for each
+    /// (see ``warmUp(_:workers:)``), so that the durations, not the workers'
+    /// start-up, decide when each completes.
+    func sleepers(_ durations: [Double], on pool: (any ConcurrentExecutor)? = nil) throws -> [any ConcurrentFuture<Int>] {
+        let pool = try pool ?? makeWarmExecutor(maxWorkers: durations.count)
         return try durations.enumerated().map { index, units in try pool.submit(sleeper(units, index)) }
     }
 
@@ -67,8 +69,9 @@ enum WaitClauses {
         hint: "Look at the return condition of firstCompleted.",
         requires: [.executor], timing: .realTime,
         check: .blocking { ctx in
+            let pool = try ctx.makeWarmExecutor(maxWorkers: 3)
             let (result, elapsed) = try ctx.measure { () -> ([Int], [Int]) in
-                let futures = try ctx.sleepers([1, 3, 5])
+                let futures = try ctx.sleepers([1, 3, 5], on: pool)
                 let split = ctx.wait(futures, returnWhen: .firstCompleted)
                 return (ctx.indices(split.done, in: futures), ctx.indices(split.notDone, in: futures))
             }
@@ -87,13 +90,9 @@ enum WaitClauses {
         hint: "Look at the return condition of firstException, and at how a failed future is recognized.",
         requires: [.executor], timing: .realTime,
         check: .blocking { ctx in
-            let pool = try ctx.makeExecutor(maxWorkers: 3)
-            let unit = ctx.units(1)
+            let pool = try ctx.makeWarmExecutor(maxWorkers: 3)
             let (split, elapsed) = try ctx.measure { () -> (done: [any ConcurrentFuture<Int>], notDone: [any ConcurrentFuture<Int>]) in
-                let failing = try pool.submit { () throws -> Int in
-                    Thread.sleep(forTimeInterval: unit.seconds)
-                    throw ProbeError("WAIT-004")
-                }
+                let failing = try pool.submit(Probe([.sleep(ctx.units(1).seconds), .fail("WAIT-004")]))
                 let slow = try (0..<2).map { _ in try pool.submit(ctx.sleeper(4)) }
                 return ctx.wait([failing] + slow, returnWhen: .firstException)
             }
@@ -146,15 +145,15 @@ enum WaitClauses {
         id: "WAIT-008", contract: .executor, level: .must,
         statement: "wait only observes: it neither starts nor cancels futures, and those left not done keep running to completion.",
         source: "CF-DOC wait; SEED §wait ('execute and wait for tasks' — imprecise)",
-        method: "One worker held by a latch and a call queued behind it (the only kind cancel() can stop); wait for both with a 1-unit timeout, release the worker, read the queued call's result.",
+        method: "One worker held at a gate and a call queued behind it (the only kind cancel() can stop); wait for both with a 1-unit timeout, open the gate, read the queued call's result.",
         hint: "Look for a wait that cancels what it returns as not done.",
         requires: [.executor],
         check: .blocking { ctx in
             let held = try ctx.makeHeldPool()
-            let (pool, blocker, release) = (held.pool, held.holder, held.release)
-            let queued = try pool.submit { 1 }
+            let (pool, blocker) = (held.pool, held.holder)
+            let queued = try pool.submit(ctx.sleeper(0, 1))
             let split = ctx.wait([blocker, queued], timeout: ctx.units(1))
-            release.arrive()
+            held.release()
             ctx.expect(split.notDone.count == 2, "wait with a timeout returned \(split.notDone.count) futures not done, want 2")
             ctx.expect(!queued.isCancelled, "wait cancelled a future it returned as not done")
             ctx.expect((try? queued.result(timeout: ctx.patience)) == 1, "the queued call did not complete with its value (\(queued.state))")
@@ -165,17 +164,16 @@ enum WaitClauses {
         id: "WAIT-009", contract: .executor, level: .should,
         statement: "A cancelled future counts as done for wait as soon as cancel() has returned true, as Python's documentation says (CPython waits for the executor to acknowledge it).",
         source: "CF-DOC wait vs CPython (cpython#92001, #109934)",
-        method: "One worker blocked on a latch; cancel a queued future; wait for it with a 10-unit timeout.",
+        method: "One worker held at a gate; cancel a queued future; wait for it with a 10-unit timeout.",
         timingRule: "returns in < 2 units with the cancelled future done",
         hint: "Look at how wait decides a future is done: cancelled counts.",
         requires: [.executor], timing: .realTime,
         check: .blocking { ctx in
             let held = try ctx.makeHeldPool()
-            let (pool, release) = (held.pool, held.release)
-            let queued = try pool.submit { 1 }
+            let queued = try held.pool.submit(ctx.sleeper(0, 1))
             ctx.expect(queued.cancel(), "cancel() on a queued future returned false")
             let (split, elapsed) = ctx.measure { ctx.wait([queued], timeout: ctx.units(10)) }
-            release.arrive()
+            held.release()
             ctx.expect(split.done.count == 1, "wait left the cancelled future not done")
             ctx.expectBelow(elapsed, ctx.units(2), "wait over a cancelled future")
         }
@@ -207,7 +205,7 @@ enum WaitClauses {
         id: "ASC-002", contract: .executor, level: .must,
         statement: "Futures already done when asCompleted is called are yielded before any that are still pending.",
         source: "CF-DOC as_completed",
-        method: "Finish one call first; then submit two calls held by a latch; asCompleted over [held, finished, held] must yield the finished one first, before the latch opens.",
+        method: "Finish one call first; then submit two calls held at a gate; asCompleted over [held, finished, held] must yield the finished one first, before the gate opens.",
         hint: "Look at how asCompleted treats futures that are done at the start.",
         requires: [.executor],
         check: .blocking { ctx in
@@ -215,19 +213,16 @@ enum WaitClauses {
             // The finished call runs first and alone, so that it is done
             // whatever the load, and the held ones stay pending until the
             // first read is over: no timing can blur which was done first.
-            let finished = try pool.submit { 1 }
+            let board = try ctx.makeBoard()
+            let finished = try pool.submit(ctx.sleeper(0, 1))
             _ = try? finished.result(timeout: ctx.patience)
-            let release = Latch(count: 1)
             let held = try [0, 2].map { index in
-                try pool.submit { () -> Int in
-                    release.wait(timeout: ctx.patience)
-                    return index
-                }
+                try pool.submit(Probe(board: board, [.wait("release", timeout: ctx.patience.seconds)], value: index))
             }
             let futures = [held[0], finished, held[1]]
             let iterator = ctx.asCompleted(futures, timeout: ctx.patience)
             let first = ctx.expectNoThrow("asCompleted") { try iterator.next() } ?? nil
-            release.arrive()
+            board.open("release")
             ctx.expect(first.map { $0 === finished } == true, "the first future yielded is not the one already done")
             var rest = 0
             while (ctx.expectNoThrow("asCompleted", { try iterator.next() }) ?? nil) != nil { rest += 1 }
@@ -277,17 +272,16 @@ enum WaitClauses {
         id: "ASC-006", contract: .executor, level: .should,
         statement: "A cancelled future is yielded as completed, as Python's documentation says (CPython waits for the executor to acknowledge it).",
         source: "CF-DOC as_completed vs CPython (cpython#87893)",
-        method: "One worker blocked on a latch; cancel a queued future; read asCompleted over it with a 10-unit timeout.",
+        method: "One worker held at a gate; cancel a queued future; read asCompleted over it with a 10-unit timeout.",
         hint: "Look at how asCompleted decides a future is done: cancelled counts.",
         requires: [.executor],
         check: .blocking { ctx in
             let held = try ctx.makeHeldPool()
-            let (pool, release) = (held.pool, held.release)
-            let queued = try pool.submit { 1 }
+            let queued = try held.pool.submit(ctx.sleeper(0, 1))
             queued.cancel()
             let iterator = ctx.asCompleted([queued], timeout: ctx.units(10))
             let yielded = ctx.expectNoThrow("asCompleted over a cancelled future") { try iterator.next() } ?? nil
-            release.arrive()
+            held.release()
             ctx.expect(yielded.map { $0 === queued } == true, "asCompleted did not yield the cancelled future")
         }
     )

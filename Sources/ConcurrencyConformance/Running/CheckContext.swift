@@ -26,6 +26,7 @@ public final class CheckContext: Sendable {
     private let threads: DispatchGroup
     private let executors = Locked<[any ConcurrentExecutor]>([])
     private let loops = Locked<[any EventLoop]>([])
+    private let boards = Locked<[Board]>([])
 
     private struct Recording {
         var failures: [Failure] = []
@@ -218,9 +219,21 @@ public final class CheckContext: Sendable {
         return factory
     }
 
+    /// A new, empty ``Board`` for the probes of this check, removed when the
+    /// check ends, after its executors are shut down; removing it also
+    /// releases every probe still waiting on one of its gates.
+    public func makeBoard() throws -> Board {
+        let board = try Board.create()
+        boards.withLock { $0.append(board) }
+        return board
+    }
+
     func shutDownExecutors() {
         for executor in executors.withLock({ $0 }) {
             executor.shutdown(wait: false, cancelFutures: true)
+        }
+        for board in boards.withLock({ $0 }) {
+            board.remove()
         }
         // A loop still running belongs to a check the watchdog abandoned;
         // closing it would fail, and it is left to its thread.
