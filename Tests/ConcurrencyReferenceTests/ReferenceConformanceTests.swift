@@ -6,9 +6,27 @@ import Testing
 /// an adopter uses. Strict: the reference must pass SHOULD clauses too.
 @Suite("Reference conformance")
 struct ReferenceConformanceTests {
-    @Test(arguments: Conformance.clauses(for: ReferenceImplementation.self))
+    /// The thread pool, futures and loop: every clause but the process
+    /// pool's, which belong to the other column.
+    @Test(arguments: Conformance.clauses(for: ReferenceImplementation.self).filter { !$0.definition.id.hasPrefix("PROC-") })
     func conforms(_ clause: Clause) async {
         let verdict = await clause.check(strict: true)
         #expect(verdict.outcome == .pass, "\(verdict.message)")
+    }
+
+    /// The process pool: every PROC clause, and every executor clause that
+    /// can reach another process. The rest must skip with a reason.
+    @Test(arguments: Conformance.clauses(for: ReferenceProcessPool.self).filter { $0.skipReason == nil })
+    func processPoolConforms(_ clause: Clause) async {
+        let verdict = await clause.check(strict: true)
+        #expect(verdict.outcome == .pass, "\(verdict.message)")
+    }
+
+    @Test func processPoolSkipsOnlyWhatCannotApply() {
+        let clauses = Conformance.clauses(for: ReferenceProcessPool.self)
+        #expect(clauses.filter { $0.definition.id.hasPrefix("PROC-") }.allSatisfy { $0.skipReason == nil })
+        for clause in clauses {
+            if let reason = clause.skipReason { #expect(!reason.isEmpty, "\(clause.id)") }
+        }
     }
 }

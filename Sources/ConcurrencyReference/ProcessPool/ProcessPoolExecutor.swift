@@ -27,8 +27,10 @@ import Darwin
 /// - Workers start lazily, at most ``maxWorkers`` of them, with
 ///   `posix_spawn` (never `fork` in a threaded process), and talk to the pool
 ///   over a socket in length-prefixed frames. Calls queued while every
-///   worker is busy travel in batches, so a busy pool pays one round trip per
-///   batch rather than per call; `map`'s `chunksize` fixes the batch.
+///   worker is busy travel in batches (up to the queue's share per worker,
+///   at most 256), so a busy pool pays one round trip per batch rather than
+///   per call. `map`'s `chunksize` calls travel, and are encoded and
+///   decoded, as one value.
 /// - A call that is in a batch handed to a worker counts as running and can
 ///   no longer be cancelled, like a call in Python's call queue.
 /// - A job whose input, result or error cannot be encoded or decoded fails
