@@ -13,33 +13,6 @@ import Musl
 import Darwin
 #endif
 
-/// A child process of this test process as the kernel lists it. The start
-/// time tells a worker apart from a later process that reuses its pid.
-private struct Child: Hashable, CustomStringConvertible {
-    let pid: Int32
-    let state: Character
-    let startTime: UInt64
-
-    var description: String { "pid \(pid) (state \(state))" }
-
-    /// `pid` as `/proc/<pid>/stat` shows it, if it is a child of this process.
-    static func lookUp(_ pid: Int32) -> Child? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")")
-        else { return nil }
-        // After the command name: state, ppid, ... starttime is field 22.
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 19, let state = fields[0].first, Int32(fields[1]) == getpid(),
-              let start = UInt64(fields[19])
-        else { return nil }
-        return Child(pid: pid, state: state, startTime: start)
-    }
-
-    /// Whether this very process (same pid, same start) is still a child of
-    /// this process, running or a zombie not yet reaped.
-    var isStillAChild: Bool { Child.lookUp(pid)?.startTime == startTime }
-}
-
 private let primeLines = [
     "112272535095293 is prime: True",
     "112582705942171 is prime: True",
@@ -212,11 +185,11 @@ struct ProcessPoolTwinTests {
     /// check is on this pool's workers, by pid and start time.)
     @Test func theScopedFormJoinsAndReapsItsWorkers() async throws {
         let unit = Twin.unit
-        let outcome = try await Twin.timed { () throws -> (inside: Duration, total: Duration, workers: [Child], left: [Child], done: Bool) in
+        let outcome = try await Twin.timed { () throws -> (inside: Duration, total: Duration, workers: [ChildProcess], left: [ChildProcess], done: Bool) in
             let clock = ContinuousClock()
             let wait = Twin.seconds(3).components
             let seconds = Double(wait.seconds) + Double(wait.attoseconds) / 1e18
-            var workers: [Child] = []
+            var workers: [ChildProcess] = []
             var start = clock.now
             var inside = Duration.zero
             var futures: [any ConcurrentFuture<Int32>] = []
@@ -228,7 +201,7 @@ struct ProcessPoolTwinTests {
                 for future in warmUp { _ = try future.result(timeout: Twin.seconds(200)) }
                 start = clock.now
                 futures = try (0..<2).map { _ in try executor.submit(ProcessJobs.SleepInWorker(seconds: seconds)) }
-                workers = executor.workerProcessIDs.compactMap(Child.lookUp)
+                workers = executor.workerProcessIDs.compactMap(ChildProcess.lookUp)
                 inside = clock.now - start
             }
             let total = clock.now - start

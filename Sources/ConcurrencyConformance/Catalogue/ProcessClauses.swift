@@ -275,16 +275,16 @@ enum ProcessClauses {
         requires: [.processPool], timing: .realTime,
         check: .blocking { ctx in
             let pool = try ctx.makeProcessPool(maxWorkers: 1)
-            guard let pid = ctx.workerPIDs(pool, calls: 1).first else {
-                ctx.fail("the worker never answered getpid()")
+            guard let pid = ctx.workerPIDs(pool, calls: 1).first, let worker = ChildProcess.lookUp(pid) else {
+                ctx.fail("the worker never answered getpid(), or is not a child of this process")
                 return
             }
             let killed = try pool.submit(ProcessJobs.KillWorker(delay: ctx.units(1).seconds))
             let error = ctx.processFailure(of: killed, within: ctx.units(21), "the call whose worker was killed")
             ctx.expectKind(error, .brokenExecutor, "the call whose worker was killed")
             pool.shutdown(wait: true)
-            if let child = ChildProcesses.child(pid) {
-                ctx.fail("the killed worker \(child) is still a child of this process after shutdown(wait: true)")
+            if worker.isStillAChild {
+                ctx.fail("the killed worker \(worker) is still a child of this process after shutdown(wait: true)")
             }
         }
     )
@@ -314,10 +314,10 @@ enum ProcessClauses {
         check: .blocking { ctx in
             let pool = try ctx.makeProcessPool(maxWorkers: 2)
             let futures = try (0..<2).map { _ in try pool.submit(ProcessJobs.SleepInWorker(seconds: ctx.units(2).seconds)) }
-            let pids = Set(futures.compactMap { try? $0.result(timeout: ctx.patience) })
-            ctx.expect(!pids.isEmpty, "no call returned its worker's pid")
+            let workers = Set(futures.compactMap { try? $0.result(timeout: ctx.patience) }).compactMap(ChildProcess.lookUp)
+            ctx.expect(!workers.isEmpty, "no call returned its worker's pid")
             pool.shutdown(wait: true)
-            let left = pids.compactMap(ChildProcesses.child)
+            let left = workers.filter(\.isStillAChild)
             ctx.expect(left.isEmpty, "after shutdown(wait: true) these workers are still children: \(left)")
         }
     )

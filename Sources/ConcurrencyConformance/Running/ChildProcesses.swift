@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -7,40 +8,76 @@ import Musl
 import Darwin
 #endif
 
-/// The child processes of this process, read from `/proc`, for checks that a
-/// pool leaves no worker behind, running or as a zombie.
-public enum ChildProcesses {
-    /// A child and its scheduler state (`R`, `S`, `Z` for a zombie…).
-    public struct Child: Sendable, Hashable, CustomStringConvertible {
-        public var pid: Int32
-        public var state: Character
-        public var description: String { "\(pid) (\(state))" }
-    }
+/// A child process of this process, as `/proc/<pid>/stat` shows it, for
+/// checks that a process pool leaves no worker behind, running or as a
+/// zombie (Linux; elsewhere nothing is listed).
+///
+/// Other checks in the same process may run process pools of their own at
+/// the same time, so checks follow the workers they know, by pid and start
+/// time (the start time tells a worker from a later process that reuses its
+/// pid), and look for zombies that persist rather than the one a
+/// neighbour's pool is about to reap.
+public struct ChildProcess: Hashable, Sendable, CustomStringConvertible {
+    public let pid: Int32
+    /// `R`, `S`, `D`, `Z` (zombie: exited, not yet reaped)...
+    public let state: Character
+    /// Clock ticks after boot.
+    public let startTime: UInt64
 
-    /// Every process whose parent is this one.
-    public static func all() -> [Child] {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
-        let me = getpid()
-        return entries.compactMap { Int32($0) }.compactMap { pid in
-            guard let child = read(pid), child.parent == me else { return nil }
-            return Child(pid: pid, state: child.state)
-        }
-    }
+    public var description: String { "pid \(pid) (state \(state))" }
+    public var isZombie: Bool { state == "Z" }
 
-    /// `pid` if it is still this process's child (alive or a zombie), else `nil`.
-    public static func child(_ pid: Int32) -> Child? {
-        guard let entry = read(pid), entry.parent == getpid() else { return nil }
-        return Child(pid: pid, state: entry.state)
-    }
-
-    /// The state and parent of `pid` from `/proc/<pid>/stat`. The command
-    /// name sits in parentheses and may itself contain spaces or
-    /// parentheses, so the fields are read after its last `)`.
-    private static func read(_ pid: Int32) -> (state: Character, parent: Int32)? {
+    /// `pid`, if it is a child of this process.
+    public static func lookUp(_ pid: Int32) -> ChildProcess? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+              let close = stat.lastIndex(of: ")")
+        else { return nil }
+        // After the command name: state (3), ppid (4), ... starttime (22).
         let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count >= 2, let state = fields[0].first, let parent = Int32(fields[1]) else { return nil }
-        return (state, parent)
+        guard fields.count > 19, let state = fields[0].first, Int32(fields[1]) == getpid(),
+              let start = UInt64(fields[19])
+        else { return nil }
+        return ChildProcess(pid: pid, state: state, startTime: start)
+    }
+
+    /// Every child of this process, with its state.
+    public static func all() -> [ChildProcess] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).compactMap(lookUp)
+    }
+
+    /// Whether this very process is still a child of this one: running, or
+    /// exited and not yet reaped.
+    public var isStillAChild: Bool { Self.lookUp(pid)?.startTime == startTime }
+
+    /// The zombies among this process's children that are still zombies
+    /// after `grace`: a pool reaps its workers within milliseconds, so a
+    /// zombie that lasts is one nobody will reap.
+    public static func lastingZombies(grace: Duration = .seconds(1)) -> [ChildProcess] {
+        var zombies = Set(all().filter(\.isZombie))
+        let deadline = ContinuousClock.now + grace
+        while !zombies.isEmpty && ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+            zombies = zombies.filter { Self.lookUp($0.pid) == $0 }
+        }
+        return zombies.sorted { $0.pid < $1.pid }
+    }
+
+    /// Waits until none of `processes` is a child of this process any more,
+    /// or the deadline passes.
+    /// - Returns: Those still children (running or zombies) at the end.
+    public static func waitGone(_ processes: [ChildProcess], within limit: Duration) -> [ChildProcess] {
+        let deadline = ContinuousClock.now + limit
+        var left = processes.filter(\.isStillAChild)
+        while !left.isEmpty && ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.005)
+            left = left.filter(\.isStillAChild)
+        }
+        return left
+    }
+
+    /// How many descriptors this process has open.
+    public static func openDescriptorCount() -> Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).count
     }
 }
