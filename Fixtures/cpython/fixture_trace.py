@@ -14,6 +14,10 @@ clause makes an observable claim. Each event records:
            group whose order is not defined (compared as a multiset)
   info     optional, informational only (e.g. the CPython exception class);
            never compared
+  scope    optional; "python" marks a fact about the Python language itself
+           (a SyntaxError, a str that is not a tuple) that no Swift
+           implementation can reproduce: the replay suite lists it, never
+           compares it
 """
 
 import asyncio
@@ -75,13 +79,15 @@ class Tracer:
     def now(self):
         return (time.perf_counter() - self._start) / UNIT
 
-    def emit(self, event, payload=None, *, timed=True, actor=None, set=None, info=None):
+    def emit(self, event, payload=None, *, timed=True, actor=None, set=None, info=None, scope=None):
         record = dict(event=event, actor=actor or actor_class(), payload=payload,
                       t=self.now() if timed else None)
         if set is not None:
             record["set"] = set
         if info is not None:
             record["info"] = info
+        if scope is not None:
+            record["scope"] = scope
         with self._lock:
             self.events.append(record)
 

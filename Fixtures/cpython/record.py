@@ -106,6 +106,8 @@ def record(name, meta):
             line["set"] = event["set"]
         if event.get("info") is not None:
             line["info"] = event["info"]
+        if event.get("scope") is not None:
+            line["scope"] = event["scope"]
         lines.append(json.dumps(line))
     return "\n".join(lines) + "\n"
 

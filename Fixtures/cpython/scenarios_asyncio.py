@@ -62,9 +62,19 @@ def s03(tr):
                    "task = asyncio.ensure_future(coro)", "asyncio.gather()"]:
         try:
             compile(source, "<seed>", "exec")
-            tr.emit("compile", {"source": source, "error": None}, timed=False)
+            tr.emit("compile", {"source": source, "error": None}, timed=False, scope="python")
         except SyntaxError as error:
-            tr.emit("compile", {"source": source, "error": type(error).__name__}, timed=False)
+            tr.emit("compile", {"source": source, "error": type(error).__name__}, timed=False, scope="python")
+
+    async def ran():
+        return "ran"
+
+    async def main():
+        task = asyncio.ensure_future(ran())
+        tr.emit("spelled_right", {"ensure_future_result": await task, "gather_no_args": await asyncio.gather()},
+                timed=False)
+
+    asyncio.run(main())
 
 
 async def say_after(tr, delay, what):

@@ -25,9 +25,9 @@ def s10(tr):
                    "with concurrent.futures.ThreadPoolExecutor() as executor:\n    pass  # multithreading\n"]:
         try:
             compile(source, "<seed>", "exec")
-            tr.emit("compile", {"source": source, "error": None}, timed=False)
+            tr.emit("compile", {"source": source, "error": None}, timed=False, scope="python")
         except SyntaxError as error:
-            tr.emit("compile", {"source": source, "error": type(error).__name__}, timed=False)
+            tr.emit("compile", {"source": source, "error": type(error).__name__}, timed=False, scope="python")
     for kind in [concurrent.futures.ThreadPoolExecutor, concurrent.futures.ProcessPoolExecutor]:
         executor = kind(max_workers=1)
         with executor as entered:
@@ -46,7 +46,7 @@ def return_after(message):
           clauses=["EXE-001", "EXE-006", "EXE-017"])
 def s11(tr):
     """Two 2-unit return_after calls overlap: 'hello world' after 2 units; ('hello') is a str, not a tuple."""
-    tr.emit("arg", {"arg_is_tuple": isinstance(("hello"), tuple)}, timed=False)
+    tr.emit("arg", {"arg_is_tuple": isinstance(("hello"), tuple)}, timed=False, scope="python")
     tr.start()
     with concurrent.futures.ThreadPoolExecutor() as executor:
         future1 = executor.submit(return_after, ("hello"))
