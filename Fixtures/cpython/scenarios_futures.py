@@ -5,6 +5,7 @@ import json
 import math
 import os
 import threading
+import time
 import uuid
 
 from fixture_trace import error_name, scenario, sleep_units
@@ -292,6 +293,25 @@ def s17(tr):
         for f in [executor.submit(sleep_units, 1) for _ in range(4)]:
             f.result()
     tr.emit("four_sleeps_done")
+
+    # GIL-005 (MAY): pure-Python CPU-bound work gains nothing from threads under
+    # the GIL. A fact about CPython, not a contract (a GIL-free implementation
+    # may run it in parallel), so it is python-scope: recorded, never replayed.
+    def spin():
+        n = 0
+        for i in range(1_500_000):
+            n += i
+        return n
+
+    # CPU seconds per wall second while two threads spin: about 1 when they
+    # take turns, about 2 when they run at once. Load only lowers it.
+    wall, cpu = time.perf_counter(), time.process_time()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as executor:
+        for f in [executor.submit(spin), executor.submit(spin)]:
+            f.result()
+    parallelism = (time.process_time() - cpu) / (time.perf_counter() - wall)
+    tr.emit("cpu_bound_threads", {"ran_in_parallel": parallelism > 1.4}, timed=False, scope="python",
+            info="CPU seconds per wall second with two spinning threads: about 1 under the GIL, 2 without")
 
 
 @scenario("s18_pickling", seed="§Pickable data: 'The arguments passed ... and the values returned by them must be serializable'",
