@@ -68,6 +68,13 @@ let package = Package(
             // twins start.
             dependencies: ["ConcurrencyReference", "ConcurrencyConformance", "SeedJobs", "concurrency-worker"]
         ),
+        // CPython's golden traces (Fixtures/traces) replayed by Swift twins
+        // written against the contracts; concurrency-worker for the process
+        // pool scenarios.
+        .testTarget(
+            name: "FixtureReplayTests",
+            dependencies: ["ConcurrencySpec", "ConcurrencyConformance", "ConformanceGallery", "SeedJobs", "concurrency-worker"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
