@@ -39,7 +39,9 @@ final class MutantExecutor: ConcurrentExecutor {
     /// The `globalInterpreterLock` defect's lock: held around every job,
     /// the seed's picture of the GIL ("only one thread can be executed at a
     /// time"). One per pool, so an abandoned check cannot wedge other pools.
-    private let interpreterLock = ConditionLock(())
+    /// It counts the jobs run under it: a zero-sized state would make
+    /// ThreadSanitizer report every locked access (see ConditionLock).
+    private let interpreterLock = ConditionLock(0)
 
     init(maxWorkers: Int?, initializer: (@Sendable () throws -> Void)?, defect: ExecutorDefect?) throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -245,7 +247,10 @@ final class MutantExecutor: ConcurrentExecutor {
                     return false
                 }
                 var outcome = defect == .globalInterpreterLock
-                    ? interpreterLock.withLock { _ in Result { try job() } }
+                    ? interpreterLock.withLock { jobs in
+                        jobs += 1
+                        return Result { try job() }
+                    }
                     : Result { try job() }
                 if defect == .runsJobTwice { outcome = Result { try job() } }
                 if defect == .jobErrorWrapped, case .failure(let error) = outcome {
