@@ -791,6 +791,7 @@ final class DecodingState {
     /// Per depth, the keyed container searched last there and where to go
     /// on searching it.
     private var cursors: [(container: Int, next: Int)] = []
+    private var walkingPath = false
 
     init(base: UnsafeRawPointer, count: Int, userInfo: [CodingUserInfoKey: any Sendable], maximumDepth: Int) {
         self.base = base
@@ -1020,6 +1021,10 @@ final class DecodingState {
     /// The coding path to the value that contains `target`, worked out by
     /// walking from the top-level value: only errors and `codingPath` pay.
     func path(to target: Int) -> [any CodingKey] {
+        // The walk's own failures build errors too; they need no path.
+        if walkingPath { return [] }
+        walkingPath = true
+        defer { walkingPath = false }
         var path: [any CodingKey] = []
         var offset = 0
         walk: while offset < target, offset < count {
