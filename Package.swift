@@ -53,8 +53,9 @@ let package = Package(
         .testTarget(
             name: "ConcurrencyReferenceTests",
             // concurrency-worker: so that `swift test` builds the worker
-            // program the process-pool tests start.
-            dependencies: ["ConcurrencyReference", "ConformanceGallery", "ConcurrencyConformanceTesting", "SeedJobs", "concurrency-worker"]
+            // program the process-pool tests start; ConcurrencyWorker: its
+            // binary coder is tested directly.
+            dependencies: ["ConcurrencyReference", "ConformanceGallery", "ConcurrencyConformanceTesting", "SeedJobs", "ConcurrencyWorker", "concurrency-worker"]
         ),
         .testTarget(
             name: "ConcurrencyConformanceTests",
