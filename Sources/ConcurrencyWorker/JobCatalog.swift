@@ -1,12 +1,11 @@
 import ConcurrencySpec
-import FoundationEssentials
 
 /// The job types a worker program can run, by ``ConcurrencySpec/PortableJob/jobName``.
 ///
 /// A worker process knows only the types compiled into it and listed here,
 /// as a Python worker can only unpickle functions it can import.
 public struct WorkerJobs: Sendable {
-    private typealias Runner = @Sendable ([UInt8], JSONDecoder, JSONEncoder) -> Wire.Outcome
+    private typealias Runner = @Sendable ([UInt8], BinaryDecoder, BinaryEncoder) -> Wire.Outcome
     private let runners: [String: Runner]
 
     /// Registers `types`, each also under ``chunkName(of:)`` for `map`'s
@@ -21,14 +20,14 @@ public struct WorkerJobs: Sendable {
     }
 
     /// The name a chunk of `map` calls of `type` travels under: the value
-    /// is a JSON array of jobs, the answer an array of results.
+    /// is an array of jobs, the answer an array of results.
     public static func chunkName(of type: any PortableJob.Type) -> String { "[\(type.jobName)]" }
 
     /// The registered job names, sorted (without the chunk names).
     public var names: [String] { runners.keys.filter { !$0.hasPrefix("[") }.sorted() }
 
     /// Decodes the job `name` from `json`, runs it, and encodes how it ended.
-    package func run(name: String, json: [UInt8], decoder: JSONDecoder = JSONDecoder(), encoder: JSONEncoder = JSONEncoder()) -> Wire.Outcome {
+    package func run(name: String, json: [UInt8], decoder: BinaryDecoder = BinaryDecoder(), encoder: BinaryEncoder = BinaryEncoder()) -> Wire.Outcome {
         guard let runner = runners[name] else {
             return .unserializable(
                 type: name,
@@ -42,7 +41,7 @@ public struct WorkerJobs: Sendable {
         { json, decoder, encoder in
             let job: Job
             do {
-                job = try decoder.decode(Job.self, from: Data(json))
+                job = try decoder.decode(Job.self, from: json)
             } catch {
                 return .unserializable(type: String(reflecting: Job.self), reason: "the job could not be decoded in the worker: \(error)")
             }
@@ -50,7 +49,7 @@ public struct WorkerJobs: Sendable {
         }
     }
 
-    private static func run<Job: PortableJob>(_ job: Job, encoder: JSONEncoder) -> Wire.Outcome {
+    private static func run<Job: PortableJob>(_ job: Job, encoder: BinaryEncoder) -> Wire.Outcome {
         let result: Job.Result
         do {
             result = try job.run()
@@ -58,7 +57,7 @@ public struct WorkerJobs: Sendable {
             return outcome(of: error, listed: Job.portableErrors)
         }
         do {
-            return .success(Array(try encoder.encode(result)))
+            return .success(try encoder.encode(result))
         } catch {
             return .unserializable(type: String(reflecting: Job.Result.self), reason: "the result could not be encoded in the worker: \(error)")
         }
@@ -70,7 +69,7 @@ public struct WorkerJobs: Sendable {
         { json, decoder, encoder in
             let jobs: [Job]
             do {
-                jobs = try decoder.decode([Job].self, from: Data(json))
+                jobs = try decoder.decode([Job].self, from: json)
             } catch {
                 return .unserializable(type: String(reflecting: Job.self), reason: "the chunk could not be decoded in the worker: \(error)")
             }
@@ -81,16 +80,16 @@ public struct WorkerJobs: Sendable {
                     results.append(try job.run())
                 } catch {
                     // From the first failure on, report call by call.
-                    var outcomes = results.map { (try? encoder.encode($0)).map { Wire.Outcome.success(Array($0)) }
+                    var outcomes = results.map { (try? encoder.encode($0)).map { Wire.Outcome.success($0) }
                         ?? .unserializable(type: String(reflecting: Job.Result.self), reason: "the result could not be encoded in the worker") }
                     outcomes.append(outcome(of: error, listed: Job.portableErrors))
                     outcomes += jobs[(index + 1)...].map { run($0, encoder: encoder) }
                     return .chunk(outcomes)
                 }
             }
-            if let json = try? encoder.encode(results) { return .success(Array(json)) }
+            if let json = try? encoder.encode(results) { return .success(json) }
             return .chunk(results.map { result in
-                (try? encoder.encode(result)).map { .success(Array($0)) }
+                (try? encoder.encode(result)).map { .success($0) }
                     ?? .unserializable(type: String(reflecting: Job.Result.self), reason: "the result could not be encoded in the worker")
             })
         }
@@ -102,8 +101,8 @@ public struct WorkerJobs: Sendable {
         if let portable = error as? any PortableError,
            listed.contains(where: { $0 == type(of: portable) }) {
             let name = type(of: portable).errorName
-            if let json = try? JSONEncoder().encode(portable) {
-                return .portableError(name: name, json: Array(json))
+            if let json = try? BinaryEncoder().encode(portable) {
+                return .portableError(name: name, json: json)
             }
         }
         return .remoteError(typeName: String(reflecting: type(of: error)), message: String(describing: error))

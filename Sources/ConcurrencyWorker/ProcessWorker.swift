@@ -1,5 +1,4 @@
 import ConcurrencySpec
-import FoundationEssentials
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -57,8 +56,8 @@ public enum ProcessWorker {
 
     package static func serve(descriptor: Int32, jobs: WorkerJobs) -> Int32 {
         let stream = FrameStream(descriptor: descriptor)
-        let decoder = JSONDecoder()
-        let encoder = JSONEncoder()
+        let decoder = BinaryDecoder()
+        let encoder = BinaryEncoder()
         do {
             while let payload = try stream.next() {
                 var reader = try FrameReader(payload: payload)
@@ -87,8 +86,8 @@ public enum ProcessWorker {
         _ reader: inout FrameReader,
         jobs: WorkerJobs,
         descriptor: Int32,
-        decoder: JSONDecoder,
-        encoder: JSONEncoder
+        decoder: BinaryDecoder,
+        encoder: BinaryEncoder
     ) throws {
         let count = try reader.readUInt32("batch size")
         var results = FrameWriter(.results, capacity: 256)

@@ -1,9 +1,9 @@
 /// The frames that a process pool and its workers exchange.
 ///
 /// Every frame is a little-endian `UInt32` length followed by that many bytes,
-/// the first of which is a ``Tag``. Jobs and results inside are JSON; the
-/// envelope is binary so that one frame can carry a batch of calls without
-/// re-encoding them. Reading never trusts a length: a frame longer than
+/// the first of which is a ``Tag``. Jobs and results inside are encoded with
+/// ``BinaryEncoder``, and the envelope around them lets one frame carry a
+/// batch of calls without re-encoding them. Reading never trusts a length: a frame longer than
 /// ``maximumFrameLength`` or a field that runs past its frame is
 /// ``WireError/garbled(_:)``, which the pool treats as a broken worker.
 package enum Wire {
@@ -14,7 +14,7 @@ package enum Wire {
     package static let workerDescriptor: Int32 = 3
 
     package enum Tag: UInt8 {
-        /// Parent to worker: a batch of calls, each `id`, job name, job JSON.
+        /// Parent to worker: a batch of calls, each `id`, job name, encoded job.
         case runBatch = 0x01
         /// Parent to worker: the initializer job, run once before any call.
         case initialize = 0x02
@@ -26,9 +26,9 @@ package enum Wire {
 
     /// How a call ended, as the worker reports it.
     package enum Outcome: Sendable, Equatable {
-        /// The result's JSON.
+        /// The encoded result.
         case success([UInt8])
-        /// A ``ConcurrencySpec/PortableError`` the job lists: its name and JSON.
+        /// A ``ConcurrencySpec/PortableError`` the job lists: its name and encoding.
         case portableError(name: String, json: [UInt8])
         /// Any other error: its type's name and description.
         case remoteError(typeName: String, message: String)

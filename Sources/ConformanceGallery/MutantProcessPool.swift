@@ -2,6 +2,7 @@ import ConcurrencyConformance
 import ConcurrencyPrimitives
 import ConcurrencyReference
 import ConcurrencySpec
+import ConcurrencyWorker
 import Foundation
 import Synchronization
 
@@ -70,7 +71,7 @@ final class MutantProcessPool: ConcurrentExecutor {
         case .runsInParent:
             return try local!.submit(job)
         case .encodingFailureThrows:
-            _ = try JSONEncoder().encode(job)
+            _ = try BinaryEncoder().encode(job)
             return try pool.submit(job)
         case .unserializableBreaksPool:
             if poisoned.load(ordering: .acquiring) {

@@ -92,9 +92,9 @@ struct ProcessPoolTwinTests {
     }
 
     /// Seed §Pickable data, the other half: "… and the values returned by
-    /// them". A result the worker cannot encode (a NaN, which JSON cannot
-    /// hold) fails that call's future naming the result's type; the worker
-    /// and the pool go on.
+    /// them". A result the worker cannot encode (one that belongs to the
+    /// worker process, as a lock does) fails that call's future naming the
+    /// result's type; the worker and the pool go on.
     @Test func aResultThatCannotBeEncodedFailsItsFutureNamingTheType() async throws {
         let (error, before, after) = try await Twin.blocking { () throws -> (ConcurrencyError?, Int32, Int32) in
             try withExecutor(try ProcessPoolExecutor(maxWorkers: 1)) { executor in
@@ -108,7 +108,7 @@ struct ProcessPoolTwinTests {
             Issue.record("expected unserializable, got \(String(describing: error))")
             return
         }
-        #expect(type == String(reflecting: Double.self))
+        #expect(type == String(reflecting: ProcessJobs.WorkerResource.self))
         #expect(reason.contains("result could not be encoded"), "\(reason)")
         #expect(error?.pythonName == "PicklingError")
         #expect(before == after, "the worker was replaced: a result that cannot travel must not cost a worker")

@@ -105,7 +105,7 @@ enum ProcessClauses {
         id: "PROC-003", contract: .executor, level: .must,
         statement: "A call whose job, result or callable cannot be encoded or decoded fails its own future with an unserializable error naming the type, submit does not throw, and the pool goes on serving.",
         source: "SEED §Pickable data (incomplete: the callable must be picklable too); CF-DOC",
-        method: "Submit a job whose encoding throws, a job whose result is NaN (no JSON for it), a job that fails to decode in the worker, and a closure; each future must fail with unserializable naming the type; then a normal call must return.",
+        method: "Submit a job whose encoding throws, a job whose result's encoding throws in the worker, a job that fails to decode in the worker, and a closure; each future must fail with unserializable naming the type; then a normal call must return.",
         hint: "Look at where the pool encodes jobs and decodes results: an encoding error belongs to that call's future, never to submit or to the pool.",
         requires: [.processPool],
         check: .blocking { ctx in
@@ -122,7 +122,7 @@ enum ProcessClauses {
             expectUnserializable("a job that cannot be encoded", naming: "NotEncodable") {
                 try pool.submit(ProcessJobs.NotEncodable())
             }
-            expectUnserializable("a result that cannot be encoded", naming: "Double") {
+            expectUnserializable("a result that cannot be encoded", naming: "WorkerResource") {
                 try pool.submit(ProcessJobs.ResultNotEncodable())
             }
             expectUnserializable("a job that cannot be decoded in the worker", naming: "NotDecodableInWorker") {

@@ -132,11 +132,22 @@ public enum ProcessJobs {
         public func run() -> Int { 0 }
     }
 
-    /// A job whose result cannot be encoded in the worker (a NaN, which JSON
-    /// cannot hold).
+    /// A result that cannot leave the worker: its encoding always throws, as
+    /// a lock or an open file cannot be pickled.
+    public struct WorkerResource: Codable, Sendable {
+        public init() {}
+        public init(from decoder: any Decoder) throws {}
+        public func encode(to encoder: any Encoder) throws {
+            throw EncodingError.invalidValue(
+                self, .init(codingPath: [], debugDescription: "WorkerResource belongs to the worker process")
+            )
+        }
+    }
+
+    /// A job whose result cannot be encoded in the worker.
     public struct ResultNotEncodable: PortableJob {
         public init() {}
-        public func run() -> Double { .nan }
+        public func run() -> WorkerResource { WorkerResource() }
     }
 
     /// A job that encodes in the parent but fails to decode in the worker.

@@ -1,6 +1,5 @@
 import ConcurrencySpec
 import ConcurrencyWorker
-import Foundation
 import Synchronization
 
 /// One unit of work on its way to a worker: a single call, or a chunk of
@@ -18,20 +17,11 @@ protocol PoolCall: AnyObject, Sendable {
     /// were cancelled first. Calls cancelled meanwhile are left out.
     func claim() -> (name: String, json: [UInt8])?
     /// Completes its futures with what the worker reported.
-    func deliver(_ outcome: Wire.Outcome, decoder: JSONDecoder)
+    func deliver(_ outcome: Wire.Outcome, decoder: BinaryDecoder)
     /// Fails every future not yet done (a broken pool).
     func fail(_ error: ConcurrencyError)
     /// Cancels every future not yet running.
     func cancel()
-}
-
-/// JSON coders cost more to create than to use on a small value, so each
-/// thread keeps one pair.
-final class Coders {
-    let encoder = JSONEncoder()
-    let decoder = JSONDecoder()
-
-    static let perThread = ThreadLocal { Coders() }
 }
 
 /// A single submitted call.
@@ -40,9 +30,9 @@ final class SingleCall<Job: PortableJob>: PoolCall {
     private let json: [UInt8]
 
     /// Encodes `job`, or fails `future` with the encoding error and returns `nil`.
-    static func make(_ job: Job, future: Future<Job.Result>, encoder: JSONEncoder) -> SingleCall? {
+    static func make(_ job: Job, future: Future<Job.Result>, encoder: BinaryEncoder) -> SingleCall? {
         do {
-            return SingleCall(future: future, json: Array(try encoder.encode(job)))
+            return SingleCall(future: future, json: try encoder.encode(job))
         } catch {
             try? future.setException(ConcurrencyError.unserializable(
                 type: String(reflecting: Job.self),
@@ -65,7 +55,7 @@ final class SingleCall<Job: PortableJob>: PoolCall {
         return (Job.jobName, json)
     }
 
-    func deliver(_ outcome: Wire.Outcome, decoder: JSONDecoder) {
+    func deliver(_ outcome: Wire.Outcome, decoder: BinaryDecoder) {
         complete(future, with: outcome, of: Job.self, decoder: decoder)
     }
 
@@ -86,9 +76,9 @@ final class ChunkCall<Job: PortableJob>: PoolCall {
 
     /// Encodes `jobs` as one value, or returns `nil` when that fails (then
     /// each job should travel alone, so only the bad one fails).
-    static func make(_ jobs: [Job], futures: [Future<Job.Result>], encoder: JSONEncoder) -> ChunkCall? {
+    static func make(_ jobs: [Job], futures: [Future<Job.Result>], encoder: BinaryEncoder) -> ChunkCall? {
         guard let json = try? encoder.encode(jobs) else { return nil }
-        return ChunkCall(jobs: jobs, futures: futures, json: Array(json))
+        return ChunkCall(jobs: jobs, futures: futures, json: json)
     }
 
     private init(jobs: [Job], futures: [Future<Job.Result>], json: [UInt8]) {
@@ -108,16 +98,16 @@ final class ChunkCall<Job: PortableJob>: PoolCall {
         // Some were cancelled while queued: send only the others. They
         // encoded together before, so they encode as a subset too.
         let subset = live.map { jobs[$0] }
-        guard let json = try? Coders.perThread.value.encoder.encode(subset) else { return nil }
-        return (WorkerJobs.chunkName(of: Job.self), Array(json))
+        guard let json = try? BinaryEncoder().encode(subset) else { return nil }
+        return (WorkerJobs.chunkName(of: Job.self), json)
     }
 
-    func deliver(_ outcome: Wire.Outcome, decoder: JSONDecoder) {
+    func deliver(_ outcome: Wire.Outcome, decoder: BinaryDecoder) {
         let live = sent.withLock { $0 }
         switch outcome {
         case .success(let json):
             do {
-                let values = try decoder.decode([Job.Result].self, from: Data(json))
+                let values = try decoder.decode([Job.Result].self, from: json)
                 guard values.count == live.count else {
                     throw WireError.garbled("\(values.count) results for a chunk of \(live.count)")
                 }
@@ -150,13 +140,13 @@ func complete<Job: PortableJob>(
     _ future: Future<Job.Result>,
     with outcome: Wire.Outcome,
     of _: Job.Type,
-    decoder: JSONDecoder
+    decoder: BinaryDecoder
 ) {
     switch outcome {
     case .success(let json):
         let value: Job.Result
         do {
-            value = try decoder.decode(Job.Result.self, from: Data(json))
+            value = try decoder.decode(Job.Result.self, from: json)
         } catch {
             try? future.setException(ConcurrencyError.unserializable(
                 type: String(reflecting: Job.Result.self),
@@ -186,6 +176,6 @@ func complete<Job: PortableJob>(
     }
 }
 
-private func decodeError<E: PortableError>(_ type: E.Type, _ json: [UInt8], decoder: JSONDecoder) throws -> any Error {
-    try decoder.decode(E.self, from: Data(json))
+private func decodeError<E: PortableError>(_ type: E.Type, _ json: [UInt8], decoder: BinaryDecoder) throws -> any Error {
+    try decoder.decode(E.self, from: json)
 }

@@ -114,7 +114,7 @@ final class ProcessPoolCore: Sendable {
 
     static func encodeInitializer(_ job: some PortableJob) throws -> Initialization {
         do {
-            return Initialization(name: type(of: job).jobName, json: Array(try JSONEncoder().encode(job)))
+            return Initialization(name: type(of: job).jobName, json: try BinaryEncoder().encode(job))
         } catch {
             throw ConcurrencyError.unserializable(
                 type: String(reflecting: type(of: job)),
@@ -293,7 +293,7 @@ final class ProcessPoolCore: Sendable {
             descriptor: process.descriptor,
             maximumLength: faults.ignoresFrameLimit ? Int(UInt32.max) : Wire.maximumFrameLength
         )
-        let decoder = JSONDecoder()
+        let decoder = BinaryDecoder()
         var failure: String?
         reading: while true {
             let payload: [UInt8]
@@ -359,7 +359,7 @@ final class ProcessPoolCore: Sendable {
         }
     }
 
-    private func receiveResults(_ reader: inout FrameReader, from pid: pid_t, decoder: JSONDecoder) throws {
+    private func receiveResults(_ reader: inout FrameReader, from pid: pid_t, decoder: BinaryDecoder) throws {
         let count = try reader.readUInt32("result count")
         var outcomes: [(UInt64, Wire.Outcome)] = []
         outcomes.reserveCapacity(Int(min(count, 4096)))

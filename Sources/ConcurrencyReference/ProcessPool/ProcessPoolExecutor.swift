@@ -14,7 +14,7 @@ import Darwin
 /// `concurrent.futures.ProcessPoolExecutor`.
 ///
 /// Calls are ``ConcurrencySpec/PortableJob`` values: the job's type is the
-/// callable and its properties are the arguments, encoded as JSON and run by
+/// callable and its properties are the arguments, encoded with `Codable` and run by
 /// a worker program that registered the type (see ``WorkerProgram``). This
 /// is Python's "arguments and results must be picklable" in Swift form:
 ///
@@ -148,7 +148,7 @@ public final class ProcessPoolExecutor: ConcurrentExecutor {
     public func submit<Job: PortableJob>(_ job: Job) throws -> any ConcurrentFuture<Job.Result> {
         try core.checkAccepting()
         let future = Future<Job.Result>()
-        if let call = SingleCall.make(job, future: future, encoder: Coders.perThread.value.encoder) {
+        if let call = SingleCall.make(job, future: future, encoder: BinaryEncoder()) {
             try core.enqueue([call])
         }
         return future
@@ -168,7 +168,7 @@ public final class ProcessPoolExecutor: ConcurrentExecutor {
         }
         let deadline = timeout.map { ContinuousClock.now + $0 }
         try core.checkAccepting()
-        let encoder = Coders.perThread.value.encoder
+        let encoder = BinaryEncoder()
         var futures: [any ConcurrentFuture<Job.Result>] = []
         var calls: [any PoolCall] = []
         var pending: [Job] = []
