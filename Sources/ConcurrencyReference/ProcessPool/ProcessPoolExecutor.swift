@@ -170,9 +170,14 @@ public final class ProcessPoolExecutor: ConcurrentExecutor {
         try core.checkAccepting()
         let encoder = BinaryEncoder()
         var futures: [any ConcurrentFuture<Job.Result>] = []
-        var calls: [any PoolCall] = []
+        futures.reserveCapacity(jobs.underestimatedCount)
         var pending: [Job] = []
-        func flush() {
+        pending.reserveCapacity(chunksize)
+        // Each chunk is queued as soon as it is encoded, as Python's map
+        // submits call after call, so the workers start on the first chunks
+        // while later ones are still being encoded.
+        func flush() throws {
+            var calls: [any PoolCall] = []
             let chunkFutures = pending.map { _ in Future<Job.Result>() }
             // One at a time: casting the whole array to existentials is a
             // run-time cast per element, which cost more than the encoding.
@@ -187,13 +192,13 @@ public final class ProcessPoolExecutor: ConcurrentExecutor {
                 }
             }
             pending.removeAll(keepingCapacity: true)
+            try core.enqueue(calls)
         }
         for job in jobs {
             pending.append(job)
-            if pending.count == chunksize { flush() }
+            if pending.count == chunksize { try flush() }
         }
-        if !pending.isEmpty { flush() }
-        try core.enqueue(calls)
+        if !pending.isEmpty { try flush() }
         return MapResults(futures: futures, deadline: deadline)
     }
 
