@@ -112,9 +112,7 @@ extension ConcurrentExecutor {
         timeout: Duration?,
         chunksize: Int
     ) throws -> MapResults<Job.Result> {
-        guard chunksize >= 1 else {
-            throw ConcurrencyError.invalidArgument("chunksize must be at least 1, got \(chunksize)")
-        }
+        try MapResults<Job.Result>.checkChunksize(chunksize)
         let deadline = timeout.map { ContinuousClock.now + $0 }
         var futures: [any ConcurrentFuture<Job.Result>] = []
         for job in jobs {
@@ -184,6 +182,15 @@ open class MapResults<Value: Sendable> {
     }
 
     deinit { close() }
+
+    /// Refuses a chunk size below 1, as Python's process-pool `map` does
+    /// (`ValueError`), for the `map` implementations that batch.
+    /// - Throws: ``ConcurrencyError/invalidArgument(_:)``.
+    public static func checkChunksize(_ chunksize: Int) throws {
+        guard chunksize >= 1 else {
+            throw ConcurrencyError.invalidArgument("chunksize must be at least 1, got \(chunksize)")
+        }
+    }
 
     /// The futures, in input order.
     public final var underlyingFutures: [any ConcurrentFuture<Value>] { futures }

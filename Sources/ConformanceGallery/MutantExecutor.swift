@@ -146,9 +146,7 @@ final class MutantExecutor: ConcurrentExecutor {
         timeout: Duration?,
         chunksize: Int
     ) throws -> MapResults<Job.Result> {
-        guard chunksize >= 1 else {
-            throw ConcurrencyError.invalidArgument("chunksize must be at least 1, got \(chunksize)")
-        }
+        try MapResults<Job.Result>.checkChunksize(chunksize)
         return try map(jobs, timeout: timeout, chunksize: chunksize) { (job: Job) throws -> Job.Result in try job.run() }
     }
 

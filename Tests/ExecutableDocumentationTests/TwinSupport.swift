@@ -24,21 +24,7 @@ enum Twin {
 
     /// Blocks the calling thread for at least `duration` as the test's clock
     /// measures it: a hard lower bound, so the twins can assert `≥` on it.
-    static func sleep(for duration: Duration) {
-        let clock = ContinuousClock()
-        let deadline = clock.now + duration
-        while true {
-            let left = deadline - clock.now
-            guard left > .zero else { return }
-            let (seconds, attoseconds) = left.components
-            var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000) + 1)
-            if request.tv_nsec >= 1_000_000_000 {
-                request.tv_sec += 1
-                request.tv_nsec -= 1_000_000_000
-            }
-            nanosleep(&request, nil)
-        }
-    }
+    static func sleep(for duration: Duration) { blockingSleep(duration) }
 
     /// Runs a twin whose outcome depends on real time, alone with respect to
     /// the kit's own timed checks, on a thread of its own.

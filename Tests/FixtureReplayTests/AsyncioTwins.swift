@@ -352,19 +352,3 @@ enum AsyncioTwins {
     }
 }
 
-/// Python's `time.sleep`: blocks the calling thread for at least `duration`.
-func blockingSleep(_ duration: Duration) {
-    let clock = ContinuousClock()
-    let deadline = clock.now + duration
-    while true {
-        let left = deadline - clock.now
-        guard left > .zero else { return }
-        let (seconds, attoseconds) = left.components
-        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000) + 1)
-        if request.tv_nsec >= 1_000_000_000 {
-            request.tv_sec += 1
-            request.tv_nsec -= 1_000_000_000
-        }
-        nanosleep(&request, nil)
-    }
-}

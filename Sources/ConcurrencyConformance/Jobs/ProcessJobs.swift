@@ -215,10 +215,4 @@ func monotonicNow() -> Int64 {
     return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
 }
 
-private func pause(seconds: Double) {
-    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
-    var remaining = timespec()
-    while nanosleep(&request, &remaining) != 0 && errno == EINTR {
-        request = remaining
-    }
-}
+private func pause(seconds: Double) { blockingSleep(.nanoseconds(Int64(seconds * 1e9))) }

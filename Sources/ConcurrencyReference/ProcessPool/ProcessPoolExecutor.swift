@@ -163,9 +163,7 @@ public final class ProcessPoolExecutor: ConcurrentExecutor {
         timeout: Duration?,
         chunksize: Int
     ) throws -> MapResults<Job.Result> {
-        guard chunksize >= 1 else {
-            throw ConcurrencyError.invalidArgument("chunksize must be at least 1, got \(chunksize)")
-        }
+        try MapResults<Job.Result>.checkChunksize(chunksize)
         let deadline = timeout.map { ContinuousClock.now + $0 }
         try core.checkAccepting()
         let encoder = BinaryEncoder()
