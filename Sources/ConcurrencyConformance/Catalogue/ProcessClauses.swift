@@ -168,16 +168,19 @@ enum ProcessClauses {
         id: "PROC-005", contract: .executor, level: .must,
         statement: "When a worker process dies abruptly, the call it ran and every call not yet finished fail with a broken-executor error within 20 units, and later submits throw that error at once.",
         source: "CF-DOC BrokenProcessPool",
-        method: "On a one-worker pool, a job calls _exit(3) while three more calls wait; time until all four futures fail, then submit once more.",
+        method: "On a one-worker pool, a job calls _exit(3) once three more calls are queued behind it (a gate on the check's board); time from opening the gate until all four futures fail, then submit once more.",
         timingRule: "all four fail within 20 units (1 s at scale 1); a pool that misses the death never completes them",
         hint: "Look at what the pool does when a worker's connection ends unexpectedly: it must fail every outstanding and queued call and refuse new ones.",
         requires: [.processPool], timing: .realTime,
         check: .blocking { ctx in
             let pool = try ctx.makeProcessPool(maxWorkers: 1)
+            let board = try ctx.makeBoard()
             _ = ctx.workerPIDs(pool, calls: 1)
-            let start = ContinuousClock.now
-            let dying = try pool.submit(ProcessJobs.ExitWorker(status: 3))
+            // The worker exits only once the three other calls are queued.
+            let dying = try pool.submit(ProcessJobs.ExitWorker(status: 3, after: "queued", on: board))
             let waiting = try (0..<3).map { _ in try pool.submit(ProcessJobs.SleepInWorker(seconds: 0)) }
+            let start = ContinuousClock.now
+            board.open("queued")
             let deadline = start + ctx.units(20)
             ctx.expectKind(ctx.processFailure(of: dying, within: max(.zero, deadline - .now), "the call whose worker died"),
                            .brokenExecutor, "the call whose worker died")
@@ -193,12 +196,23 @@ enum ProcessClauses {
         id: "PROC-006", contract: .executor, level: .must,
         statement: "If the initializer throws in a worker process, the pool breaks: pending calls fail with a broken-executor error and later submits throw it.",
         source: "CF-DOC ProcessPoolExecutor initializer",
-        method: "A one-worker pool whose initializer throws gets three calls; each must fail with brokenExecutor, then submit must throw it.",
+        method: "A one-worker pool whose initializer throws gets three calls; each must fail with brokenExecutor (a submit made after the pool broke must throw it instead), then submit must throw it.",
         hint: "Look at how the pool learns the initializer's outcome; a failed initializer must not be ignored.",
         requires: [.processPool],
         check: .blocking { ctx in
             let pool = try ctx.makeProcessPool(maxWorkers: 1, initializer: ProcessJobs.MarkWorker(fail: true))
-            let futures = try (0..<3).map { _ in try pool.submit(ProcessJobs.WorkerPID()) }
+            // The first call starts the worker; the pool may break before
+            // the next submits, which must then throw the same error.
+            var futures = [try pool.submit(ProcessJobs.WorkerPID())]
+            for index in 1..<3 {
+                do {
+                    futures.append(try pool.submit(ProcessJobs.WorkerPID()))
+                } catch let error as ConcurrencyError where error.kind == .brokenExecutor {
+                    continue
+                } catch {
+                    ctx.fail("submit \(index) threw \(ctx.describe(error)), not brokenExecutor")
+                }
+            }
             for (index, future) in futures.enumerated() {
                 ctx.expectKind(ctx.processFailure(of: future, "call \(index)"), .brokenExecutor, "call \(index)")
             }

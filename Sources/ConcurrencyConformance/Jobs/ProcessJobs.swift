@@ -47,11 +47,21 @@ public enum ProcessJobs {
         public static var valueHere: Int { ProcessJobs.counter.load(ordering: .relaxed) }
     }
 
-    /// Ends the worker process at once with `status` (`os._exit`).
+    /// Ends the worker process with `status` (`os._exit`): at once, or once
+    /// `gate` opens on `board`, so a check can queue more calls first.
     public struct ExitWorker: PortableJob {
         public var status: Int32
-        public init(status: Int32) { self.status = status }
-        public func run() -> Int { _exit(status) }
+        public var board: Board?
+        public var gate: String?
+        public init(status: Int32, after gate: String? = nil, on board: Board? = nil) {
+            self.status = status
+            self.gate = gate
+            self.board = board
+        }
+        public func run() -> Int {
+            if let board, let gate { board.wait(for: gate, timeout: 60) }
+            _exit(status)
+        }
     }
 
     /// Kills the worker process with SIGKILL after `delay` seconds, from

@@ -156,8 +156,13 @@ public final class ProcessPoolExecutor: ConcurrentExecutor {
 
     /// Queues every job before returning, `chunksize` jobs per message to a
     /// worker, and returns the results in input order.
+    ///
+    /// Once the first chunk is queued, a pool that breaks or shuts down
+    /// meanwhile fails the remaining calls' futures with that error rather
+    /// than making `map` throw: every future `map` made is returned.
     /// - Throws: ``ConcurrencySpec/ConcurrencyError/invalidArgument(_:)`` when
-    ///   `chunksize` is below 1; otherwise as ``submit(_:)-(Job)``.
+    ///   `chunksize` is below 1; otherwise as ``submit(_:)-(Job)``, when the
+    ///   pool refuses the first chunk.
     public func map<Job: PortableJob>(
         _ jobs: some Sequence<Job>,
         timeout: Duration?,
@@ -174,6 +179,7 @@ public final class ProcessPoolExecutor: ConcurrentExecutor {
         // Each chunk is queued as soon as it is encoded, as Python's map
         // submits call after call, so the workers start on the first chunks
         // while later ones are still being encoded.
+        var queuedAny = false
         func flush() throws {
             var calls: [any PoolCall] = []
             let chunkFutures = pending.map { _ in Future<Job.Result>() }
@@ -190,7 +196,15 @@ public final class ProcessPoolExecutor: ConcurrentExecutor {
                 }
             }
             pending.removeAll(keepingCapacity: true)
-            try core.enqueue(calls)
+            do {
+                try core.enqueue(calls)
+                queuedAny = true
+            } catch let error as ConcurrencyError where queuedAny {
+                // The pool broke or shut down after map began queuing: the
+                // futures already handed out stand, so the rest fail the
+                // same way instead of map throwing them away.
+                for call in calls { call.fail(error) }
+            }
         }
         for job in jobs {
             pending.append(job)
