@@ -1,3 +1,4 @@
+import ConcurrencyConformance
 import ConcurrencyPrimitives
 import ConcurrencyReference
 import ConcurrencySpec
@@ -149,7 +150,11 @@ struct SerialEventLoopTests {
             try loop.callLater(.milliseconds(20)) { loop.stop() }
             try loop.runForever()
             try loop.close()
-            let deadline = Date().addingTimeInterval(5)
+            // The unwinding runs on the global executor, which other suites
+            // share: 100 kit units (5 s, stretched by CONFORMANCE_TIME_SCALE
+            // like every other bound on a slow or sanitized run).
+            let patience = Timing.current.units(100).components
+            let deadline = Date().addingTimeInterval(Double(patience.seconds) + Double(patience.attoseconds) / 1e18)
             while !unwound.withLock({ $0 }), Date() < deadline { Thread.sleep(forTimeInterval: 0.001) }
             return (log.all, unwound.withLock { $0 })
         }
