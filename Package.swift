@@ -32,7 +32,7 @@ let package = Package(
         // The worker side of the process pool: the wire format and the loop a
         // worker program runs. It needs only FoundationEssentials (JSON), so
         // a worker process starts without loading the rest of Foundation.
-        .target(name: "ConcurrencyWorker", dependencies: ["ConcurrencySpec"]),
+        .target(name: "ConcurrencyWorker", dependencies: ["ConcurrencySpec", "ConcurrencyPrimitives"]),
         // The kit: clauses, catalogue, runner, timing, watchdog, verdicts, reports.
         .target(name: "ConcurrencyConformance", dependencies: ["ConcurrencySpec", "ConcurrencyPrimitives"]),
         // The only target that links Testing: clause verdicts -> Issue.record.

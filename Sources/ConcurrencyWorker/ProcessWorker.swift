@@ -1,3 +1,4 @@
+import ConcurrencyPrimitives
 import ConcurrencySpec
 import Synchronization
 #if canImport(Glibc)
@@ -92,7 +93,7 @@ public enum ProcessWorker {
         let count = try reader.readUInt32("batch size")
         var results = FrameWriter(.results, capacity: 256)
         var pending: UInt32 = 0
-        var lastSend = monotonicNanoseconds()
+        var lastSend = MonotonicInstant.now.nanoseconds
         func send() throws {
             guard pending > 0 else { return }
             // The count goes first: rebuild the frame with it.
@@ -102,7 +103,7 @@ public enum ProcessWorker {
             try sendAll(descriptor, frame.finish())
             results = FrameWriter(.results, capacity: 256)
             pending = 0
-            lastSend = monotonicNanoseconds()
+            lastSend = MonotonicInstant.now.nanoseconds
         }
         for _ in 0..<count {
             let id = try reader.readUInt64("call id")
@@ -111,16 +112,8 @@ public enum ProcessWorker {
             results.append(id)
             results.append(jobs.run(name: name, json: json, decoder: decoder, encoder: encoder))
             pending += 1
-            if monotonicNanoseconds() - lastSend >= flushInterval { try send() }
+            if MonotonicInstant.now.nanoseconds - lastSend >= flushInterval { try send() }
         }
         try send()
     }
-}
-
-/// CLOCK_MONOTONIC in nanoseconds, which is the same clock in every process
-/// of the machine.
-package func monotonicNanoseconds() -> Int64 {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
 }
