@@ -24,6 +24,60 @@ protocol PoolCall: AnyObject, Sendable {
     func cancel()
 }
 
+/// The calls of one `map`, queued a chunk at a time.
+///
+/// `ProcessPoolExecutor.map` is inlined into its caller so that its loop over
+/// the input, which makes the futures, runs specialized; what it does per
+/// chunk lives here, behind a call that is not inlined, so the pool's
+/// internals stay internal.
+@usableFromInline
+final class MapQueue<Job: PortableJob> {
+    private let core: ProcessPoolCore
+    private let chunksize: Int
+    @usableFromInline let deadline: ContinuousClock.Instant?
+    private let encoder = BinaryEncoder()
+    /// Whether a chunk reached the pool: from then on a pool that refuses
+    /// calls fails them instead of making `map` throw.
+    private var queuedAny = false
+
+    /// - Throws: `invalidArgument` for a chunksize below 1; the pool's
+    ///   refusal when it is shut down or broken.
+    @usableFromInline
+    init(core: ProcessPoolCore, timeout: Duration?, chunksize: Int) throws {
+        try MapResults<Job.Result>.checkChunksize(chunksize)
+        self.deadline = timeout.map { ContinuousClock.now + $0 }
+        try core.checkAccepting()
+        self.core = core
+        self.chunksize = chunksize
+    }
+
+    /// Encodes `jobs` as one chunk (or one call each, with chunksize 1 or
+    /// when the chunk does not encode, so that only the job that cannot
+    /// fails) and queues them; `futures[i]` is the future of `jobs[i]`.
+    @usableFromInline
+    func queue(_ jobs: [Job], futures: [Future<Job.Result>]) throws {
+        var calls: [any PoolCall] = []
+        if chunksize > 1, let chunk = ChunkCall.make(jobs, futures: futures, encoder: encoder) {
+            calls.append(chunk)
+        } else {
+            for index in 0..<jobs.count {
+                if let call = SingleCall.make(jobs[index], future: futures[index], encoder: encoder) {
+                    calls.append(call)
+                }
+            }
+        }
+        do {
+            try core.enqueue(calls)
+            queuedAny = true
+        } catch let error as ConcurrencyError where queuedAny {
+            // The pool broke or shut down after map began queuing: the
+            // futures already handed out stand, so the rest fail the same
+            // way instead of map throwing them away.
+            for call in calls { call.fail(error) }
+        }
+    }
+}
+
 /// A single submitted call.
 final class SingleCall<Job: PortableJob>: PoolCall {
     let future: Future<Job.Result>
@@ -91,7 +145,11 @@ final class ChunkCall<Job: PortableJob>: PoolCall {
     var isCancelled: Bool { futures.allSatisfy { $0.state.isCancelled } }
 
     func claim() -> (name: String, json: [UInt8])? {
-        let live = futures.indices.filter { (try? futures[$0].setRunningOrNotifyCancel()) ?? false }
+        var live: [Int] = []
+        live.reserveCapacity(futures.count)
+        for index in 0..<futures.count where (try? futures[index].setRunningOrNotifyCancel()) ?? false {
+            live.append(index)
+        }
         sent.withLock { $0 = live }
         if live.isEmpty { return nil }
         if live.count == futures.count { return (WorkerJobs.chunkName(of: Job.self), json) }
@@ -111,13 +169,15 @@ final class ChunkCall<Job: PortableJob>: PoolCall {
                 guard values.count == live.count else {
                     throw WireError.garbled("\(values.count) results for a chunk of \(live.count)")
                 }
-                for (index, value) in zip(live, values) { try? futures[index].setResult(value) }
+                // Index loops rather than zip: unspecialized, zip's
+                // `(Int, Result)` elements look up a tuple's metadata each.
+                for position in 0..<live.count { try? futures[live[position]].setResult(values[position]) }
             } catch {
                 fail(.unserializable(type: String(reflecting: [Job.Result].self), reason: "the results could not be decoded: \(error)"))
             }
         case .chunk(let outcomes) where outcomes.count == live.count:
-            for (index, outcome) in zip(live, outcomes) {
-                complete(futures[index], with: outcome, of: Job.self, decoder: decoder)
+            for position in 0..<live.count {
+                complete(futures[live[position]], with: outcomes[position], of: Job.self, decoder: decoder)
             }
         case .chunk(let outcomes):
             fail(.unserializable(type: String(reflecting: Job.self), reason: "\(outcomes.count) outcomes for a chunk of \(live.count)"))

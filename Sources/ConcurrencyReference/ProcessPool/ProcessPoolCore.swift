@@ -32,6 +32,7 @@ package struct ProcessPoolFaults: Sendable, Hashable {
 /// hands the worker its next batch; submitters only queue and, when a worker
 /// is idle, send. Every send happens under the lock, so frames to one worker
 /// never interleave and a socket is never closed while being written.
+@usableFromInline
 final class ProcessPoolCore: Sendable {
     /// The initializer job, encoded once.
     struct Initialization: Sendable {

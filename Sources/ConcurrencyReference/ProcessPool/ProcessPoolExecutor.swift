@@ -51,7 +51,7 @@ public final class ProcessPoolExecutor: ConcurrentExecutor {
     public let maxTasksPerChild: Int?
     /// The program the workers run.
     public let program: WorkerProgram
-    private let core: ProcessPoolCore
+    @usableFromInline let core: ProcessPoolCore
 
     /// The default worker count: one per processor the system has online,
     /// as Python's `os.cpu_count()`, which is also the seed's advice of "as
@@ -163,55 +163,39 @@ public final class ProcessPoolExecutor: ConcurrentExecutor {
     /// - Throws: ``ConcurrencySpec/ConcurrencyError/invalidArgument(_:)`` when
     ///   `chunksize` is below 1; otherwise as ``submit(_:)-(Job)``, when the
     ///   pool refuses the first chunk.
+    @inlinable
     public func map<Job: PortableJob>(
         _ jobs: some Sequence<Job>,
         timeout: Duration?,
         chunksize: Int
     ) throws -> MapResults<Job.Result> {
-        try MapResults<Job.Result>.checkChunksize(chunksize)
-        let deadline = timeout.map { ContinuousClock.now + $0 }
-        try core.checkAccepting()
-        let encoder = BinaryEncoder()
+        // This loop is inlined into the caller, where `Job` and the sequence
+        // are concrete: run unspecialized, iterating a lazy sequence, making
+        // each future and boxing it as `any ConcurrentFuture` (a metadata and
+        // a witness-table lookup each) cost more per item than encoding it.
+        // Each chunk is queued as soon as it is full, as Python's map submits
+        // call after call, so the workers start on the first chunks while
+        // later ones are still being made.
+        let queue = try MapQueue<Job>(core: core, timeout: timeout, chunksize: chunksize)
         var futures: [any ConcurrentFuture<Job.Result>] = []
         futures.reserveCapacity(jobs.underestimatedCount)
         var pending: [Job] = []
         pending.reserveCapacity(chunksize)
-        // Each chunk is queued as soon as it is encoded, as Python's map
-        // submits call after call, so the workers start on the first chunks
-        // while later ones are still being encoded.
-        var queuedAny = false
-        func flush() throws {
-            var calls: [any PoolCall] = []
-            let chunkFutures = pending.map { _ in Future<Job.Result>() }
-            // One at a time: casting the whole array to existentials is a
-            // run-time cast per element, which cost more than the encoding.
-            for future in chunkFutures { futures.append(future) }
-            if chunksize > 1, let chunk = ChunkCall.make(pending, futures: chunkFutures, encoder: encoder) {
-                calls.append(chunk)
-            } else {
-                // One call each: with chunksize 1, or when the chunk does not
-                // encode, so that only the job that cannot fails.
-                for (job, future) in zip(pending, chunkFutures) {
-                    if let call = SingleCall.make(job, future: future, encoder: encoder) { calls.append(call) }
-                }
-            }
-            pending.removeAll(keepingCapacity: true)
-            do {
-                try core.enqueue(calls)
-                queuedAny = true
-            } catch let error as ConcurrencyError where queuedAny {
-                // The pool broke or shut down after map began queuing: the
-                // futures already handed out stand, so the rest fail the
-                // same way instead of map throwing them away.
-                for call in calls { call.fail(error) }
-            }
-        }
+        var pendingFutures: [Future<Job.Result>] = []
+        pendingFutures.reserveCapacity(chunksize)
         for job in jobs {
+            let future = Future<Job.Result>()
+            futures.append(future)
             pending.append(job)
-            if pending.count == chunksize { try flush() }
+            pendingFutures.append(future)
+            if pending.count == chunksize {
+                try queue.queue(pending, futures: pendingFutures)
+                pending.removeAll(keepingCapacity: true)
+                pendingFutures.removeAll(keepingCapacity: true)
+            }
         }
-        if !pending.isEmpty { try flush() }
-        return MapResults(futures: futures, deadline: deadline)
+        if !pending.isEmpty { try queue.queue(pending, futures: pendingFutures) }
+        return MapResults(futures: futures, deadline: queue.deadline)
     }
 
     public func shutdown(wait: Bool, cancelFutures: Bool) {
