@@ -24,7 +24,12 @@ let package = Package(
         // algorithms defined purely by them (wait, asCompleted, the scoped
         // executor, map's iterator), as Python's module functions are.
         .target(name: "ConcurrencySpec", dependencies: ["ConcurrencyPrimitives"]),
-        // Package-internal locks that ThreadSanitizer can see (see ConditionLock).
+        // Package-internal locks that ThreadSanitizer can see (see ConditionLock),
+        // and the queue and clock they work with. Not a product: its
+        // declarations are `public` only because Swift 6.3 does not inline
+        // or specialize `@inlinable package` code in other modules (it calls
+        // the unspecialized copy, which looks up type metadata on every
+        // call), and these sit on every hot path of the pools and the loop.
         .target(name: "ConcurrencyPrimitives"),
         // The reference implementation. It must never import Testing: linking
         // Testing breaks static builds of the apps that use the library.

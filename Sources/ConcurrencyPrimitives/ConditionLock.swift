@@ -17,8 +17,7 @@ import Darwin
 /// not see its lock and unlock, so every access it guards is reported as a
 /// race and the TSan pass of CI would fail on correct code. pthread calls are
 /// intercepted by TSan, so this lock is both correct and checkable.
-@usableFromInline
-package final class ConditionLock<State>: @unchecked Sendable {
+public final class ConditionLock<State>: @unchecked Sendable {
     // @unchecked Sendable is safe: `state` is read and written only inside
     // `withLock` and `wait`, that is, while `mutex` is held; the pthread
     // objects themselves are made for cross-thread use and live as long as
@@ -38,8 +37,7 @@ package final class ConditionLock<State>: @unchecked Sendable {
     }
 
     /// Creates a lock guarding `initial`.
-    @usableFromInline
-    package init(_ initial: State) {
+    public init(_ initial: State) {
         state = initial
         let raw = UnsafeMutableRawPointer.allocate(
             byteCount: Self.conditionOffset + MemoryLayout<pthread_cond_t>.size,
@@ -69,7 +67,7 @@ package final class ConditionLock<State>: @unchecked Sendable {
 
     /// Runs `body` with exclusive access to the state.
     @inlinable
-    package func withLock<Result>(_ body: (inout State) throws -> Result) rethrows -> Result {
+    public func withLock<Result>(_ body: (inout State) throws -> Result) rethrows -> Result {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body(&state)
@@ -77,13 +75,13 @@ package final class ConditionLock<State>: @unchecked Sendable {
 
     /// Wakes every thread blocked in ``wait(until:deadline:)``.
     @inlinable
-    package func broadcast() {
+    public func broadcast() {
         pthread_cond_broadcast(condition)
     }
 
     /// Wakes one thread blocked in ``wait(until:deadline:)``.
     @inlinable
-    package func signal() {
+    public func signal() {
         pthread_cond_signal(condition)
     }
 
@@ -95,7 +93,7 @@ package final class ConditionLock<State>: @unchecked Sendable {
     ///   - deadline: When to give up; `nil` waits without limit.
     ///   - body: Receives the state and whether `isSatisfied` held.
     @inlinable
-    package func wait<Result>(
+    public func wait<Result>(
         until isSatisfied: (borrowing State) -> Bool,
         deadline: MonotonicInstant?,
         _ body: (inout State, _ satisfied: Bool) throws -> Result
@@ -125,15 +123,17 @@ package final class ConditionLock<State>: @unchecked Sendable {
 }
 
 /// A reading of the monotonic clock that timed waits use.
-@usableFromInline
-package struct MonotonicInstant: Comparable, Sendable {
+public struct MonotonicInstant: Comparable, Sendable {
     /// Nanoseconds since an arbitrary epoch.
-    @usableFromInline
-    package var nanoseconds: Int64
+    public var nanoseconds: Int64
+
+    /// The reading `nanoseconds` after the clock's epoch.
+    @inlinable
+    public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
 
     /// The current reading.
-    @usableFromInline
-    package static var now: MonotonicInstant {
+    @inlinable
+    public static var now: MonotonicInstant {
         var spec = timespec()
         #if canImport(Darwin)
         // Darwin's CLOCK_MONOTONIC is slewed; the raw clock is the one
@@ -147,20 +147,20 @@ package struct MonotonicInstant: Comparable, Sendable {
 
     /// The instant `duration` after now, saturating instead of overflowing;
     /// a negative duration gives an instant in the past.
-    @usableFromInline
-    package static func after(_ duration: Duration) -> MonotonicInstant {
+    @inlinable
+    public static func after(_ duration: Duration) -> MonotonicInstant {
         let now = MonotonicInstant.now
         let (sum, overflow) = now.nanoseconds.addingReportingOverflow(duration.saturatingNanoseconds)
         return MonotonicInstant(nanoseconds: overflow ? .max : sum)
     }
 
-    @usableFromInline
-    package static func < (lhs: MonotonicInstant, rhs: MonotonicInstant) -> Bool {
+    @inlinable
+    public static func < (lhs: MonotonicInstant, rhs: MonotonicInstant) -> Bool {
         lhs.nanoseconds < rhs.nanoseconds
     }
 
-    @usableFromInline
-    package static func - (lhs: MonotonicInstant, rhs: MonotonicInstant) -> Duration {
+    @inlinable
+    public static func - (lhs: MonotonicInstant, rhs: MonotonicInstant) -> Duration {
         .nanoseconds(lhs.nanoseconds - rhs.nanoseconds)
     }
 
@@ -172,7 +172,8 @@ package struct MonotonicInstant: Comparable, Sendable {
 
 extension Duration {
     /// The duration in nanoseconds, clamped to the range of `Int64`.
-    package var saturatingNanoseconds: Int64 {
+    @inlinable
+    public var saturatingNanoseconds: Int64 {
         let (seconds, attoseconds) = components
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         if overflow { return seconds < 0 ? .min : .max }

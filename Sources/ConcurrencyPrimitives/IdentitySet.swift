@@ -11,14 +11,12 @@
 /// order instead of missing the cache on each one (a scattering hash did,
 /// and cost 2–4× per future at n = 1M). The prime keeps any regular stride
 /// of addresses (page-aligned objects, say) from piling into a few slots.
-@usableFromInline
-package struct IdentitySet {
+public struct IdentitySet {
     private var slots: [UInt]
     private var count = 0
 
     /// Creates a set with room for `capacity` identities without growing.
-    @usableFromInline
-    package init(capacity: Int) {
+    public init(capacity: Int) {
         slots = Array(repeating: 0, count: Self.prime(atLeast: Swift.max(16, capacity * 2)))
     }
 
@@ -42,8 +40,7 @@ package struct IdentitySet {
 
     /// Adds `object`'s identity.
     /// - Returns: `false` when it was already there.
-    @usableFromInline
-    package mutating func insert(_ object: AnyObject) -> Bool {
+    public mutating func insert(_ object: AnyObject) -> Bool {
         // At most half full, so probes stay short and always end.
         if (count + 1) * 2 > slots.count { grow() }
         return insert(address: UInt(bitPattern: ObjectIdentifier(object)))

@@ -6,7 +6,7 @@
 /// atomic, and the slow ones (parking a reader, storing a callback) borrow
 /// the stripe its address selects. Two objects on one stripe only cost each
 /// other a spurious wake-up; every waiter re-checks its own condition.
-package enum ParkingLot {
+public enum ParkingLot {
     private static let stripeBits = 6
     /// Each stripe counts the wake-ups issued on it. The count is also what
     /// keeps the state from being `Void`: ThreadSanitizer (Swift 6.3, Linux)
@@ -16,7 +16,7 @@ package enum ParkingLot {
 
     /// The stripe that guards `object`'s slow paths.
     @inline(__always)
-    package static func stripe(for object: AnyObject) -> ConditionLock<UInt64> {
+    public static func stripe(for object: AnyObject) -> ConditionLock<UInt64> {
         // Objects are 16-byte aligned: drop the bits every address shares,
         // then mix, so neighbours from one allocation burst spread out.
         let address = UInt(bitPattern: ObjectIdentifier(object)) >> 4

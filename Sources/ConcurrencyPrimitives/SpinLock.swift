@@ -14,13 +14,13 @@ import Synchronization
 ///
 /// Embed it as a `let` next to the fields it guards, and touch those fields
 /// only between ``lock()`` and ``unlock()``.
-package struct SpinLock: ~Copyable, Sendable {
+public struct SpinLock: ~Copyable, Sendable {
     private let locked = Atomic<Bool>(false)
 
-    package init() {}
+    public init() {}
 
     @inline(__always)
-    package func lock() {
+    public func lock() {
         if !locked.exchange(true, ordering: .acquiring) { return }
         lockContended()
     }
@@ -38,7 +38,7 @@ package struct SpinLock: ~Copyable, Sendable {
     }
 
     @inline(__always)
-    package func unlock() {
+    public func unlock() {
         locked.store(false, ordering: .releasing)
     }
 }

@@ -8,14 +8,14 @@ import Darwin
 
 /// A joinable OS thread. Foundation's `Thread` cannot be joined, and a pool
 /// that promises "no thread outlives a joined shutdown" must join.
-package struct WorkerThread: @unchecked Sendable {
+public struct WorkerThread: @unchecked Sendable {
     // @unchecked Sendable is safe: pthread_t is an opaque handle that any
     // thread may pass to pthread_join, and each WorkerThread is joined by
     // exactly one caller (the pool hands its list to a single joiner).
-    package let handle: pthread_t
+    public let handle: pthread_t
 
     /// Starts a thread running `body`.
-    package static func start(name: String, _ body: @escaping @Sendable () -> Void) -> WorkerThread {
+    public static func start(name: String, _ body: @escaping @Sendable () -> Void) -> WorkerThread {
         final class Box {
             let name: String
             let body: @Sendable () -> Void
@@ -45,7 +45,7 @@ package struct WorkerThread: @unchecked Sendable {
     }
 
     /// Waits for the thread to exit.
-    package func join() {
+    public func join() {
         pthread_join(handle, nil)
     }
 
@@ -53,12 +53,12 @@ package struct WorkerThread: @unchecked Sendable {
     /// that nobody will join (a pool shut down without waiting). Without it
     /// an exited, unjoined thread stays a zombie, which ThreadSanitizer
     /// rightly reports as a leak.
-    package static func detachCurrent() {
+    public static func detachCurrent() {
         pthread_detach(pthread_self())
     }
 
     /// Whether the calling thread is this thread.
-    package var isCurrent: Bool { pthread_equal(handle, pthread_self()) != 0 }
+    public var isCurrent: Bool { pthread_equal(handle, pthread_self()) != 0 }
 }
 
 /// Names the calling thread as `ps`, debuggers and Foundation's
