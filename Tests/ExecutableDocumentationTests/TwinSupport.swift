@@ -42,6 +42,22 @@ enum Twin {
         }.get()
     }
 
+    /// Runs an `async` twin whose outcome depends on real time, alone with
+    /// respect to the kit's own timed checks, with its jobs on a serial
+    /// queue of its own rather than on the cooperative pool.
+    ///
+    /// Nothing in such a twin blocks a thread, but while other tests block
+    /// both of the cooperative pool's threads, its resumptions would wait
+    /// for one to come free: a full `swift test` once delayed a 5-unit
+    /// `for try await` twin by another 18 units.
+    static func timedAsync<Result: Sendable>(
+        _ body: @escaping @Sendable () async -> Result
+    ) async -> Result {
+        await Conformance.withExclusiveTiming {
+            await withTaskExecutorPreference(SerialQueueExecutor()) { await body() }
+        }
+    }
+
     /// Runs a blocking body that does not measure time on a thread of its own.
     static func blocking<Result: Sendable>(
         budget units: Double = 100,
@@ -72,6 +88,17 @@ enum Twin {
                 finish(.failure(WatchdogExpired(budget: budget)))
             }
         }
+    }
+}
+
+/// Runs the jobs of the tasks that prefer it on one serial dispatch queue,
+/// whose thread is not one of the cooperative pool's.
+private final class SerialQueueExecutor: TaskExecutor {
+    private let queue = DispatchQueue(label: "seed twin (async)")
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
 
