@@ -67,13 +67,15 @@ step "Swift: release build of loop-bench and process-bench, then swift package b
 # missed files added to or removed from the kit's targets, and once linked a
 # stale object whose class layout no longer matched (a crash, not a wrong
 # number). Drop the plan and the release objects of the kit and of every
-# target here that links it; the kit's modules recompile (about 40 s),
-# package-benchmark's do not.
+# target here that links it (pool-profile too, which run.sh does not build,
+# so that the next build of it is not stale either); the kit's modules
+# recompile (about 40 s), package-benchmark's do not.
 rm -rf .build/*.yaml .build/*/release/description.json .build/*/debug/description.json \
     .build/*/release/Concurrency*.build .build/*/release/ConformanceGallery.build \
     .build/*/release/PoolWorkloads.build .build/*/release/loop_bench.build \
     .build/*/release/process_bench.build .build/*/release/process_bench_worker.build \
-    .build/*/release/ProcessBenchJobs.build .build/*/release/SeedJobs.build
+    .build/*/release/ProcessBenchJobs.build .build/*/release/SeedJobs.build \
+    .build/*/release/pool_profile.build
 swift build -c release --product loop-bench
 swift build -c release --product process-bench
 swift build -c release --product process-bench-worker
