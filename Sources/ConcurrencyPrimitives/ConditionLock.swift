@@ -172,8 +172,12 @@ public struct MonotonicInstant: Comparable, Sendable {
 
 extension Duration {
     /// The duration in nanoseconds, clamped to the range of `Int64`.
-    @inlinable
-    public var saturatingNanoseconds: Int64 {
+    ///
+    /// `package`, unlike the rest of this module: a public member on a
+    /// standard type would reach every client of the modules that import
+    /// this one.
+    @usableFromInline
+    package var saturatingNanoseconds: Int64 {
         let (seconds, attoseconds) = components
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         if overflow { return seconds < 0 ? .min : .max }

@@ -15,17 +15,21 @@ import Synchronization
 /// Embed it as a `let` next to the fields it guards, and touch those fields
 /// only between ``lock()`` and ``unlock()``.
 public struct SpinLock: ~Copyable, Sendable {
-    private let locked = Atomic<Bool>(false)
+    @usableFromInline let locked = Atomic<Bool>(false)
 
+    @inlinable
     public init() {}
 
-    @inline(__always)
+    /// Inlinable, so that the uncontended exchange is inlined into the
+    /// thread pool's submit and the loop's futures in other modules.
+    @inlinable @inline(__always)
     public func lock() {
         if !locked.exchange(true, ordering: .acquiring) { return }
         lockContended()
     }
 
-    private func lockContended() {
+    @usableFromInline
+    func lockContended() {
         var spins = 0
         while true {
             while locked.load(ordering: .relaxed) {
@@ -37,7 +41,7 @@ public struct SpinLock: ~Copyable, Sendable {
         }
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public func unlock() {
         locked.store(false, ordering: .releasing)
     }

@@ -108,6 +108,28 @@ struct ProcessPoolExecutorTests {
         }
     }
 
+    /// `map` chunks its input whatever the chunksize: far above the number of
+    /// jobs (one chunk, without reserving room for `Int.max` jobs), not a
+    /// divisor of it (a short last chunk), and over a plain sequence that
+    /// cannot tell its length; results come back in input order.
+    @Test(arguments: [Int.max, 3, 1])
+    func mapChunksAnyInputInOrder(chunksize: Int) async throws {
+        try await onOwnThread {
+            let pool = try ProcessPoolExecutor(maxWorkers: 2)
+            defer { tearDown(pool) }
+            let fromArray = try pool.map((0..<10).map(Echo.init), timeout: .seconds(20), chunksize: chunksize).collect()
+            #expect(fromArray == Array(0..<10))
+            let fromSequence = try pool.map(
+                sequence(first: 0) { $0 < 6 ? $0 + 1 : nil }.lazy.map(Echo.init),
+                timeout: .seconds(20),
+                chunksize: chunksize
+            ).collect()
+            #expect(fromSequence == Array(0...6))
+            #expect(try pool.map([Echo](), timeout: nil, chunksize: chunksize).collect().isEmpty)
+            pool.shutdown(wait: true)
+        }
+    }
+
     enum Killer: String, CaseIterable, Sendable {
         /// `kill(pid, SIGKILL)` from the test, while the worker sleeps in a call.
         case test

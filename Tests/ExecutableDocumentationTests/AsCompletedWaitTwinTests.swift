@@ -71,10 +71,9 @@ struct AsCompletedTwinTests {
     /// The same program read with Swift's `for try await` over
     /// `asCompleted`, the non-blocking form: same order, same time. Nothing
     /// in it blocks a thread (its jobs run on a queue of their own, see
-    /// `Twin.timedAsync`): the
-    /// iteration has a deadline far beyond the expected 5 units instead of a
-    /// watchdog, and the pool is released without joining (every call is
-    /// over by then).
+    /// `Twin.timedAsync`): the iteration has a deadline far beyond the
+    /// expected 5 units instead of a watchdog, and the pool is released
+    /// without joining (every call is over by then).
     @Test func yieldsIDsFourToZeroWhenAwaited() async throws {
         let unit = Twin.unit
         let outcome = try await Twin.timedAsync { () async -> Result<([String], Duration), any Error> in

@@ -179,10 +179,13 @@ public final class ProcessPoolExecutor: ConcurrentExecutor {
         let queue = try MapQueue<Job>(core: core, timeout: timeout, chunksize: chunksize)
         var futures: [any ConcurrentFuture<Job.Result>] = []
         futures.reserveCapacity(jobs.underestimatedCount)
+        // No more than the input can fill: a chunksize far above the number
+        // of jobs must not allocate (or trap on) its full size.
+        let chunkCapacity = Swift.min(chunksize, Swift.max(1, jobs.underestimatedCount))
         var pending: [Job] = []
-        pending.reserveCapacity(chunksize)
+        pending.reserveCapacity(chunkCapacity)
         var pendingFutures: [Future<Job.Result>] = []
-        pendingFutures.reserveCapacity(chunksize)
+        pendingFutures.reserveCapacity(chunkCapacity)
         for job in jobs {
             let future = Future<Job.Result>()
             futures.append(future)
