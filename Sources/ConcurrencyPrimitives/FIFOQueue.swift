@@ -47,6 +47,11 @@ public struct FIFOQueue<Element> {
         compactIfSparse()
     }
 
+    /// The first element, left in place; `nil` when empty.
+    @inlinable public var first: Element? {
+        head < storage.count ? storage[head] : nil
+    }
+
     /// Removes and returns the first element, or `nil` when empty.
     @inlinable public mutating func popFirst() -> Element? {
         guard head < storage.count else { return nil }

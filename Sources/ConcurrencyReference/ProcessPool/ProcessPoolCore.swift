@@ -55,8 +55,7 @@ final class ProcessPoolCore: Sendable {
 
     private struct State {
         /// Calls and chunks of calls, in submission order.
-        var queue: [any PoolCall] = []
-        var queueHead = 0
+        var queue = FIFOQueue<any PoolCall>()
         var queuedCalls = 0
         var workers: [pid_t: Worker] = [:]
         /// Reader threads alive, counted down as each one's very last act.
@@ -71,16 +70,13 @@ final class ProcessPoolCore: Sendable {
         var joinClaimed = false
         var broken: String?
 
-        var hasQueued: Bool { queueHead < queue.count }
+        var hasQueued: Bool { !queue.isEmpty }
 
+        /// Takes the first queued unit. The queue keeps no reference to it
+        /// (nor to its encoded job) once taken.
         mutating func pop() -> any PoolCall {
-            let chunk = queue[queueHead]
-            queueHead += 1
+            let chunk = queue.popFirst()!
             queuedCalls -= chunk.count
-            if queueHead == queue.count {
-                queue.removeAll(keepingCapacity: true)
-                queueHead = 0
-            }
             return chunk
         }
     }
@@ -213,7 +209,7 @@ final class ProcessPoolCore: Sendable {
         var calls = 0
         // At least one entry, so every pass makes progress; a chunk larger
         // than the limit still travels whole.
-        while state.hasQueued, batch.isEmpty || calls + state.queue[state.queueHead].count <= limit {
+        while state.hasQueued, batch.isEmpty || calls + state.queue.first!.count <= limit {
             let call = state.pop()
             guard let payload = call.claim() else { continue }
             state.nextID += 1
@@ -226,7 +222,7 @@ final class ProcessPoolCore: Sendable {
     private func purgeCancelled(_ state: inout State) {
         while state.hasQueued {
             // Look without claiming: claim() would mark a live call running.
-            guard state.queue[state.queueHead].isCancelled else { break }
+            guard state.queue.first!.isCancelled else { break }
             _ = state.pop().claim()
         }
     }
