@@ -7,6 +7,8 @@ import ConcurrencySpec
 public struct WorkerJobs: Sendable {
     private typealias Runner = @Sendable ([UInt8], BinaryDecoder, BinaryEncoder) -> Wire.Outcome
     private let runners: [String: Runner]
+    /// The registered job names, sorted (without the chunk names).
+    public let names: [String]
 
     /// Registers `types`, each also under ``chunkName(of:)`` for `map`'s
     /// chunks. A name listed twice keeps its last type.
@@ -17,14 +19,12 @@ public struct WorkerJobs: Sendable {
             runners[Self.chunkName(of: type)] = Self.chunkRunner(for: type)
         }
         self.runners = runners
+        names = Set(types.map { $0.jobName }).sorted()
     }
 
     /// The name a chunk of `map` calls of `type` travels under: the value
     /// is an array of jobs, the answer an array of results.
     public static func chunkName(of type: any PortableJob.Type) -> String { "[\(type.jobName)]" }
-
-    /// The registered job names, sorted (without the chunk names).
-    public var names: [String] { runners.keys.filter { !$0.hasPrefix("[") }.sorted() }
 
     /// Decodes the job `name` from `json`, runs it, and encodes how it ended.
     package func run(name: String, json: [UInt8], decoder: BinaryDecoder = BinaryDecoder(), encoder: BinaryEncoder = BinaryEncoder()) -> Wire.Outcome {
@@ -56,6 +56,12 @@ public struct WorkerJobs: Sendable {
         } catch {
             return outcome(of: error, listed: Job.portableErrors)
         }
+        return encoded(result, of: Job.self, encoder: encoder)
+    }
+
+    /// How a call that returned `result` ended: its encoding, or why it
+    /// has none.
+    private static func encoded<Job: PortableJob>(_ result: Job.Result, of _: Job.Type, encoder: BinaryEncoder) -> Wire.Outcome {
         do {
             return .success(try encoder.encode(result))
         } catch {
@@ -80,18 +86,14 @@ public struct WorkerJobs: Sendable {
                     results.append(try job.run())
                 } catch {
                     // From the first failure on, report call by call.
-                    var outcomes = results.map { (try? encoder.encode($0)).map { Wire.Outcome.success($0) }
-                        ?? .unserializable(type: String(reflecting: Job.Result.self), reason: "the result could not be encoded in the worker") }
+                    var outcomes = results.map { encoded($0, of: Job.self, encoder: encoder) }
                     outcomes.append(outcome(of: error, listed: Job.portableErrors))
                     outcomes += jobs[(index + 1)...].map { run($0, encoder: encoder) }
                     return .chunk(outcomes)
                 }
             }
             if let json = try? encoder.encode(results) { return .success(json) }
-            return .chunk(results.map { result in
-                (try? encoder.encode(result)).map { .success($0) }
-                    ?? .unserializable(type: String(reflecting: Job.Result.self), reason: "the result could not be encoded in the worker")
-            })
+            return .chunk(results.map { encoded($0, of: Job.self, encoder: encoder) })
         }
     }
 
