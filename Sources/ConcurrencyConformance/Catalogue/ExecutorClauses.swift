@@ -9,13 +9,13 @@ extension CheckContext {
     }
 
     /// Makes `pool` start `count` workers before a check times it: `count`
-    /// short sleeps submitted back to back, so each finds the others' workers
-    /// busy. A worker process takes milliseconds to start (a thread, a few
+    /// sleeps of `units` (short by default) submitted back to back, so each
+    /// finds the others' workers busy. A worker process takes milliseconds to start (a thread, a few
     /// microseconds); timing bounds are about how calls are scheduled, and
     /// without this a process pool would pay its start-up inside them. A pool
     /// that cannot start `count` workers simply takes longer here.
-    func warmUp(_ pool: any ConcurrentExecutor, workers count: Int) {
-        let futures = (0..<count).compactMap { _ in try? pool.submit(sleeper(0.2)) }
+    func warmUp(_ pool: any ConcurrentExecutor, workers count: Int, units: Double = 0.2) {
+        let futures = (0..<count).compactMap { _ in try? pool.submit(sleeper(units)) }
         for future in futures { _ = try? future.result(timeout: patience) }
     }
 
@@ -79,14 +79,12 @@ extension CheckContext {
         line: Int = #line,
         _ body: () throws -> Result
     ) {
-        do {
-            let value = try body()
-            fail("\(what) returned \(value) instead of throwing \(expected)", fileID: fileID, line: line)
-        } catch let thrown as ProbeFailure {
-            expect(thrown == expected, "\(what) threw \(thrown), not \(expected)", fileID: fileID, line: line)
-        } catch {
-            fail("\(what) threw \(describe(error)) instead of \(expected)", fileID: fileID, line: line)
-        }
+        expectThrown(
+            expected, Swift.Result { try body() }, what,
+            matches: { $0 == expected },
+            mismatch: { "\(what) threw \($0), not \(expected)" },
+            fileID: fileID, line: line
+        )
     }
 
     /// Whether the workers a check sees can be counted and compared: threads
@@ -426,7 +424,7 @@ enum ExecutorClauses {
             pool.shutdown(wait: true)
             ctx.expectThrows(.executorShutDown, "submit after shutdown") { try pool.submit(ctx.sleeper(0, 2)) }
             ctx.expectThrows(.executorShutDown, "map after shutdown") {
-                try pool.map([ctx.sleeper(0, 1), ctx.sleeper(0, 2)], timeout: nil, chunksize: 1)
+                try pool.map([ctx.sleeper(0, 1), ctx.sleeper(0, 2)])
             }
             pool.shutdown(wait: true)
             pool.shutdown(wait: false, cancelFutures: true)
@@ -713,13 +711,7 @@ enum ExecutorClauses {
                 return futures.compactMap { try? $0.result(timeout: ctx.patience) ?? nil }
             }
             func expectGone(_ threads: [OSThreadID], _ what: String) {
-                let clock = ContinuousClock()
-                let giveUp = clock.now + ctx.units(2)
-                var alive = Set(threads).filter(\.isAlive)
-                while !alive.isEmpty && clock.now < giveUp {
-                    Thread.sleep(forTimeInterval: 0.001)
-                    alive = alive.filter(\.isAlive)
-                }
+                let alive = keepFiltering(Array(Set(threads)), within: ctx.units(2), every: .milliseconds(1)) { $0.isAlive }
                 ctx.expect(alive.isEmpty, "\(what): \(alive.count) of \(Set(threads).count) worker threads are still alive")
             }
             let pool = try ctx.makeExecutor(maxWorkers: 3)

@@ -19,14 +19,7 @@ extension CheckContext {
         line: Int = #line,
         _ body: () throws -> Result
     ) {
-        do {
-            let value = try body()
-            fail("\(what) returned \(value) instead of throwing \(expected)", fileID: fileID, line: line)
-        } catch let thrown as ProbeError {
-            expect(thrown === expected, "\(what) threw a different ProbeError object", fileID: fileID, line: line)
-        } catch {
-            fail("\(what) threw \(describe(error)) instead of \(expected)", fileID: fileID, line: line)
-        }
+        expectThrown(expected, Swift.Result { try body() }, what, fileID: fileID, line: line)
     }
 
     /// ``expectRethrows(_:_:fileID:line:_:)`` for an `async` body.
@@ -37,14 +30,50 @@ extension CheckContext {
         line: Int = #line,
         _ body: () async throws -> Result
     ) async {
+        let outcome: Swift.Result<Result, any Error>
         do {
-            let value = try await body()
-            fail("\(what) returned \(value) instead of throwing \(expected)", fileID: fileID, line: line)
-        } catch let thrown as ProbeError {
-            expect(thrown === expected, "\(what) threw a different ProbeError object", fileID: fileID, line: line)
+            outcome = .success(try await body())
         } catch {
+            outcome = .failure(error)
+        }
+        expectThrown(expected, outcome, what, fileID: fileID, line: line)
+    }
+
+    /// The check behind every `expectRethrows`: `outcome` must be a thrown
+    /// `Expected` that `matches`; `mismatch` describes one that does not.
+    func expectThrown<Expected: Error, Value>(
+        _ expected: Expected,
+        _ outcome: Swift.Result<Value, any Error>,
+        _ what: String,
+        matches: (Expected) -> Bool,
+        mismatch: (Expected) -> String,
+        fileID: String,
+        line: Int
+    ) {
+        switch outcome {
+        case .success(let value):
+            fail("\(what) returned \(value) instead of throwing \(expected)", fileID: fileID, line: line)
+        case .failure(let thrown as Expected):
+            expect(matches(thrown), mismatch(thrown), fileID: fileID, line: line)
+        case .failure(let error):
             fail("\(what) threw \(describe(error)) instead of \(expected)", fileID: fileID, line: line)
         }
+    }
+
+    /// `expectThrown` for a ``ProbeError``: the very object.
+    private func expectThrown<Value>(
+        _ expected: ProbeError,
+        _ outcome: Swift.Result<Value, any Error>,
+        _ what: String,
+        fileID: String,
+        line: Int
+    ) {
+        expectThrown(
+            expected, outcome, what,
+            matches: { $0 === expected },
+            mismatch: { _ in "\(what) threw a different ProbeError object" },
+            fileID: fileID, line: line
+        )
     }
 }
 

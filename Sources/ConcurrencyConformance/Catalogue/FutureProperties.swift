@@ -2,11 +2,12 @@ import ConcurrencySpec
 import Foundation
 
 /// A small deterministic random generator (SplitMix64), so that a failing
-/// round of a property check can be reproduced from its seed.
-struct SplitMix64: RandomNumberGenerator {
+/// round of a property check, or a garbage case of the coder tests, can be
+/// reproduced from its seed.
+package struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    package init(seed: UInt64) { state = seed }
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

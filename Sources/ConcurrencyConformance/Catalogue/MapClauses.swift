@@ -16,7 +16,7 @@ enum MapClauses {
             let pool = try ctx.makeWarmExecutor(maxWorkers: 3)
             let calls = (0..<3).map { index in ctx.sleeper(1.5 - 0.5 * Double(index), index * 10) }
             let values = ctx.expectNoThrow("collecting the map") {
-                try pool.map(calls, timeout: nil, chunksize: 1).collect()
+                try pool.map(calls).collect()
             }
             ctx.expect(values == [0, 10, 20], "map yielded \(String(describing: values)), want [0, 10, 20]")
         }
@@ -32,7 +32,7 @@ enum MapClauses {
         check: .blocking { ctx in
             let pool = try ctx.makeExecutor(maxWorkers: 2)
             let board = try ctx.makeBoard()
-            _ = try pool.map((0..<6).map { Probe(board: board, [.bump("calls")], value: $0) }, timeout: nil, chunksize: 1)
+            _ = try pool.map((0..<6).map { Probe(board: board, [.bump("calls")], value: $0) })
             pool.shutdown(wait: true)
             let count = board.count("calls")
             ctx.expect(count == 6, "\(count) of 6 calls ran when the results were never read")
@@ -51,7 +51,7 @@ enum MapClauses {
             let pool = try ctx.makeWarmExecutor(maxWorkers: 3)
             let (values, elapsed) = ctx.measure {
                 ctx.expectNoThrow("collecting the map") {
-                    try pool.map([3, 1, 2].map { ctx.sleeper(Double($0), $0) }, timeout: nil, chunksize: 1).collect()
+                    try pool.map([3, 1, 2].map { ctx.sleeper(Double($0), $0) }).collect()
                 }
             }
             ctx.expect(values == [3, 1, 2], "map yielded \(String(describing: values))")
@@ -71,7 +71,7 @@ enum MapClauses {
             let pool = try ctx.makeExecutor(maxWorkers: 2)
             let error = ctx.uniqueFailure("MAP-004")
             let calls = (0..<5).map { value in value == 2 ? Probe([.fail(error.message)]) : ctx.sleeper(0, value) }
-            let results = try pool.map(calls, timeout: nil, chunksize: 1)
+            let results = try pool.map(calls)
             ctx.expect((try? results.next()) == 0, "the first element is not 0")
             ctx.expect((try? results.next()) == 1, "the second element is not 1")
             ctx.expectRethrows(error, "reading the third element") { try results.next() }
@@ -112,15 +112,15 @@ enum MapClauses {
         check: .blocking { ctx in
             let pool = try ctx.makeExecutor(maxWorkers: 2)
             let seven = ctx.expectNoThrow("map over 0..<7") {
-                try pool.map((0..<7).map { ctx.sleeper(0, $0) }, timeout: nil, chunksize: 1).collect()
+                try pool.map((0..<7).map { ctx.sleeper(0, $0) }).collect()
             }
             ctx.expect(seven == Array(0..<7), "map over 0..<7 gave \(String(describing: seven))")
             let sums = ctx.expectNoThrow("map over a zip") {
-                try pool.map(zip([1, 2, 3], [10, 20]).map { ctx.sleeper(0, $0 + $1) }, timeout: nil, chunksize: 1).collect()
+                try pool.map(zip([1, 2, 3], [10, 20]).map { ctx.sleeper(0, $0 + $1) }).collect()
             }
             ctx.expect(sums == [11, 22], "map over zip([1, 2, 3], [10, 20]) gave \(String(describing: sums))")
             let none: [Int]? = ctx.expectNoThrow("map over nothing") {
-                try pool.map([Probe](), timeout: nil, chunksize: 1).collect()
+                try pool.map([Probe]()).collect()
             }
             ctx.expect(none?.isEmpty == true, "map over nothing gave \(String(describing: none))")
         }
@@ -156,7 +156,7 @@ enum MapClauses {
             let board = try ctx.makeBoard()
             let pause = ctx.units(0.5).seconds
             let calls = (0..<6).map { Probe(board: board, [.record("started", tag: $0), .sleep(pause)], value: $0) }
-            let results = try pool.map(calls, timeout: nil, chunksize: 1)
+            let results = try pool.map(calls)
             _ = try? results.next()
             results.close()
             // "Not started" is what the futures say: a queued call is pending.

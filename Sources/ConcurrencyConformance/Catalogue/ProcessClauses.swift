@@ -265,8 +265,7 @@ enum ProcessClauses {
         check: .blocking { ctx in
             let pool = try ctx.makeProcessPool(maxWorkers: 2)
             // Start both workers first, so spawning does not stagger the spins.
-            let warm = try (0..<2).map { _ in try pool.submit(ProcessJobs.SleepInWorker(seconds: ctx.units(1).seconds)) }
-            for future in warm { _ = try? future.result(timeout: ctx.patience) }
+            ctx.warmUp(pool, workers: 2, units: 1)
             let spins = try (0..<2).map { _ in try pool.submit(ProcessJobs.SpinInWorker(seconds: ctx.units(3).seconds)) }
             let intervals = spins.compactMap { try? $0.result(timeout: ctx.patience) }
             guard ctx.expect(intervals.count == 2, "only \(intervals.count) of 2 CPU-bound calls returned") else { return }

@@ -36,8 +36,8 @@ public struct Board: Codable, Sendable, Hashable {
 
     /// Creates a fresh, empty directory under the temporary directory.
     static func create() throws -> Board {
-        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-        var template = Array((base.hasSuffix("/") ? base : base + "/").utf8CString.dropLast()) + Array("ck-board-XXXXXX".utf8CString)
+        let base = FileManager.default.temporaryDirectory.path
+        var template = Array("\(base)/ck-board-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
             throw ConcurrencyError.invalidArgument("cannot create a board under \(base): errno \(errno)")
         }
@@ -208,7 +208,7 @@ public struct Probe: PortableJob {
         for step in steps {
             switch step {
             case .sleep(let seconds):
-                Thread.sleep(forTimeInterval: seconds)
+                blockingSleep(.seconds(seconds))
             case .open(let gate):
                 try onBoard().open(gate)
             case .wait(let gate, let timeout):

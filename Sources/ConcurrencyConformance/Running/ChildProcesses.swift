@@ -54,26 +54,15 @@ public struct ChildProcess: Hashable, Sendable, CustomStringConvertible {
     /// after `grace`: a pool reaps its workers within milliseconds, so a
     /// zombie that lasts is one nobody will reap.
     public static func lastingZombies(grace: Duration = .seconds(1)) -> [ChildProcess] {
-        var zombies = Set(all().filter(\.isZombie))
-        let deadline = ContinuousClock.now + grace
-        while !zombies.isEmpty && ContinuousClock.now < deadline {
-            Thread.sleep(forTimeInterval: 0.01)
-            zombies = zombies.filter { Self.lookUp($0.pid) == $0 }
-        }
-        return zombies.sorted { $0.pid < $1.pid }
+        keepFiltering(all().filter(\.isZombie), within: grace, every: .milliseconds(10)) { Self.lookUp($0.pid) == $0 }
+            .sorted { $0.pid < $1.pid }
     }
 
     /// Waits until none of `processes` is a child of this process any more,
     /// or the deadline passes.
     /// - Returns: Those still children (running or zombies) at the end.
     public static func waitGone(_ processes: [ChildProcess], within limit: Duration) -> [ChildProcess] {
-        let deadline = ContinuousClock.now + limit
-        var left = processes.filter(\.isStillAChild)
-        while !left.isEmpty && ContinuousClock.now < deadline {
-            Thread.sleep(forTimeInterval: 0.005)
-            left = left.filter(\.isStillAChild)
-        }
-        return left
+        keepFiltering(processes, within: limit, every: .milliseconds(5)) { $0.isStillAChild }
     }
 
     /// How many descriptors this process has open.

@@ -88,14 +88,14 @@ enum ClauseRunner {
         }
     }
 
-    /// Suspends until every thread of the check has ended or the deadline
-    /// passes, whichever comes first. Returns whether the threads ended.
     /// The watchdog's own queue. A serial queue is overcommitting: Dispatch
     /// gives it a thread even when every thread of the global pool is
     /// blocked (adapters' jobs, checks' waits), so a deadline fires on time
     /// however busy the pool is. On `.global()` it once fired 5.8 s late.
     private static let watchdogQueue = DispatchQueue(label: "conformance watchdog")
 
+    /// Suspends until every thread of the check has ended or the deadline
+    /// passes, whichever comes first. Returns whether the threads ended.
     private static func firstOf(threads: DispatchGroup, deadline: Duration) async -> Bool {
         let once = Locked<CheckedContinuation<Bool, Never>?>(nil)
         return await withCheckedContinuation { continuation in

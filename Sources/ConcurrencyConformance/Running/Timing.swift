@@ -104,3 +104,21 @@ public func blockingSleep(_ duration: Duration) {
         nanosleep(&request, nil)
     }
 }
+
+/// Filters `items` with `keep` again every `interval` until none is left
+/// or `limit` has passed: waiting for processes or threads to go away.
+/// - Returns: The items `keep` still held for at the end.
+func keepFiltering<Item>(
+    _ items: [Item],
+    within limit: Duration,
+    every interval: Duration,
+    _ keep: (Item) -> Bool
+) -> [Item] {
+    let deadline = ContinuousClock.now + limit
+    var left = items.filter(keep)
+    while !left.isEmpty && ContinuousClock.now < deadline {
+        blockingSleep(interval)
+        left = left.filter(keep)
+    }
+    return left
+}
