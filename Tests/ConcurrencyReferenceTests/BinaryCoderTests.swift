@@ -1,3 +1,4 @@
+import ConcurrencyConformance
 import ConcurrencyWorker
 import Foundation
 import Testing
@@ -515,27 +516,5 @@ struct BinaryCoderTests {
         try compare("[Echo] x100", echoes)
         try compare("[Int]  x100", ints)
         for line in report { print(line) }
-    }
-}
-
-/// A small seeded generator, so that a failing garbage case can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-/// Runs CPU-heavy work on a thread of its own: the cooperative pool has one
-/// thread per core here, and seconds of work on one of them stall every
-/// other suite of the run (a loop's unwinding, the kit's checks).
-private func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }

@@ -12,19 +12,10 @@ private final class Log: Sendable {
     var all: [String] { entries.withLock { $0 } }
 }
 
-// Loop tests block their thread while the loop runs, so each runs on a
-// thread of its own rather than on Swift's cooperative pool.
-private func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread { continuation.resume(with: Result { try body() }) }
-        thread.start()
-    }
-}
-
 @Suite("SerialEventLoop")
 struct SerialEventLoopTests {
     @Test func callbacksRunFirstInFirstOutAndNestedOnesWaitAnIteration() async throws {
-        let log = try await onOwnThread { () -> [String] in
+        let log = try await offThePool { () -> [String] in
             let loop = SerialEventLoop()
             defer { try? loop.close() }
             let log = Log()
@@ -42,7 +33,7 @@ struct SerialEventLoopTests {
     }
 
     @Test func virtualTimeJumpsToTheNextTimer() async throws {
-        let (elapsed, loopElapsed) = try await onOwnThread { () -> (Duration, Duration) in
+        let (elapsed, loopElapsed) = try await offThePool { () -> (Duration, Duration) in
             let loop = SerialEventLoop(clock: .virtual)
             let start = ContinuousClock.now
             let loopElapsed = try loop.run {
@@ -58,7 +49,7 @@ struct SerialEventLoopTests {
     }
 
     @Test func tasksStartWhenTheCreatorYieldsAndInterleaveAtSleepZero() async throws {
-        let log = try await onOwnThread { () -> [String] in
+        let log = try await offThePool { () -> [String] in
             let loop = SerialEventLoop(clock: .virtual)
             let log = Log()
             try loop.run {
@@ -79,7 +70,7 @@ struct SerialEventLoopTests {
     }
 
     @Test func cancellationReachesTheBodyAtItsNextSuspension() async throws {
-        let outcome = try await onOwnThread { () -> [String] in
+        let outcome = try await offThePool { () -> [String] in
             let loop = SerialEventLoop(clock: .virtual)
             let log = Log()
             try loop.run {
@@ -108,7 +99,7 @@ struct SerialEventLoopTests {
     }
 
     @Test func waitForCancelsTheInnerTaskOnTimeout() async throws {
-        let (log, elapsed) = try await onOwnThread { () -> ([String], Duration) in
+        let (log, elapsed) = try await offThePool { () -> ([String], Duration) in
             let loop = SerialEventLoop(clock: .virtual)
             let log = Log()
             let elapsed = try loop.run {
@@ -137,7 +128,7 @@ struct SerialEventLoopTests {
     }
 
     @Test func closingWithPendingTasksReportsAndUnwindsThem() async throws {
-        let (reports, unwound) = try await onOwnThread { () -> ([String], Bool) in
+        let (reports, unwound) = try await offThePool { () -> ([String], Bool) in
             let loop = SerialEventLoop()
             let log = Log()
             let unwound = ConditionLock(false)
@@ -163,7 +154,7 @@ struct SerialEventLoopTests {
     }
 
     @Test func runInExecutorOverlapsBlockingWork() async throws {
-        let elapsed = try await onOwnThread { () -> Duration in
+        let elapsed = try await offThePool { () -> Duration in
             let loop = SerialEventLoop()
             let start = ContinuousClock.now
             try loop.run {
@@ -177,7 +168,7 @@ struct SerialEventLoopTests {
     }
 
     @Test func badInputGetsTypedErrors() async throws {
-        let errors = try await onOwnThread { () -> [ConcurrencyError.Kind] in
+        let errors = try await offThePool { () -> [ConcurrencyError.Kind] in
             let loop = SerialEventLoop()
             var kinds: [ConcurrencyError.Kind] = []
             func record(_ body: () throws -> Void) {
@@ -219,7 +210,7 @@ private actor LoopCounter {
 
 extension SerialEventLoopTests {
     @Test func actorsCanLiveOnTheLoopThread() async throws {
-        let (counts, sameThread) = try await onOwnThread { () -> ([Int], Bool) in
+        let (counts, sameThread) = try await offThePool { () -> ([Int], Bool) in
             let loop = SerialEventLoop()
             let counter = LoopCounter(loop: loop)
             let loopThread = pthread_self()

@@ -13,15 +13,6 @@ import Musl
 import Darwin
 #endif
 
-private let primeLines = [
-    "112272535095293 is prime: True",
-    "112582705942171 is prime: True",
-    "112272535095293 is prime: True",
-    "115280095190773 is prime: True",
-    "115797848077099 is prime: True",
-    "1099726899285419 is prime: False",
-]
-
 /// The outcome of a call that is expected to fail.
 private func failure<Value>(of future: any ConcurrentFuture<Value>) throws -> ConcurrencyError? {
     try future.exception(timeout: Twin.seconds(200)) as? ConcurrencyError
@@ -60,7 +51,7 @@ struct ProcessPoolTwinTests {
                 return (lines, executor.workerProcessIDs)
             }
         }
-        #expect(lines == primeLines)
+        #expect(lines == Twin.primeLines)
         #expect(!workers.isEmpty && !workers.contains(getpid()), "the calls did not run in worker processes")
     }
 

@@ -16,6 +16,17 @@ enum Twin {
     /// One seed second: one kit time unit (50 ms × `CONFORMANCE_TIME_SCALE`).
     static var unit: Duration { Timing.current.unit }
 
+    /// What the seed's `PRIMES` program prints, line for line, whichever
+    /// pool runs it (the thread pool's twin and the process pool's).
+    static let primeLines = [
+        "112272535095293 is prime: True",
+        "112582705942171 is prime: True",
+        "112272535095293 is prime: True",
+        "115280095190773 is prime: True",
+        "115797848077099 is prime: True",
+        "1099726899285419 is prime: False",
+    ]
+
     /// `seconds` seed seconds as real time.
     static func seconds(_ seconds: Double) -> Duration { Timing.current.units(seconds) }
 

@@ -16,8 +16,7 @@ enum AsyncioTwins {
     }
 
     static func s01(_ tr: Recorder, _ subject: ReplaySubject) throws {
-        let loop = try subject.loop(virtualTime: true)
-        tr.useLoop(loop)
+        let loop = try tr.useLoop(of: subject, virtualTime: true)
         let ran = Locked(false)
         let coro: @Sendable () async throws -> Void = {
             ran.withLock { $0 = true }
@@ -30,8 +29,7 @@ enum AsyncioTwins {
     }
 
     static func s02(_ tr: Recorder, _ subject: ReplaySubject) throws {
-        let loop = try subject.loop(virtualTime: true)
-        tr.useLoop(loop)
+        let loop = try tr.useLoop(of: subject, virtualTime: true)
         let task = try loop.createTask {
             try await loop.sleep(u(tr, 2))
             tr.emit("print", "Printed after 2 seconds")
@@ -44,8 +42,7 @@ enum AsyncioTwins {
     }
 
     static func s03(_ tr: Recorder, _ subject: ReplaySubject) throws {
-        let loop = try subject.loop(virtualTime: true)
-        tr.useLoop(loop)
+        let loop = try tr.useLoop(of: subject, virtualTime: true)
         try loop.run {
             let task = try loop.createTask { "ran" }
             let result = try await task.value
@@ -56,8 +53,7 @@ enum AsyncioTwins {
     }
 
     static func s04(_ tr: Recorder, _ subject: ReplaySubject) throws {
-        let loop = try subject.loop(virtualTime: true)
-        tr.useLoop(loop)
+        let loop = try tr.useLoop(of: subject, virtualTime: true)
         try loop.run {
             tr.emit("print", "started at")
             let task = try loop.createTask { try await sayAfter(tr, loop, 1, "hello") }
@@ -67,8 +63,7 @@ enum AsyncioTwins {
     }
 
     static func s05(_ tr: Recorder, _ subject: ReplaySubject) throws {
-        let loop = try subject.loop(virtualTime: true)
-        tr.useLoop(loop)
+        let loop = try tr.useLoop(of: subject, virtualTime: true)
         try loop.run {
             tr.emit("print", "started at")
             let outer = loop.currentTask
@@ -81,8 +76,7 @@ enum AsyncioTwins {
     }
 
     static func s06(_ tr: Recorder, _ subject: ReplaySubject) throws {
-        let loop = try subject.loop(virtualTime: true)
-        tr.useLoop(loop)
+        let loop = try tr.useLoop(of: subject, virtualTime: true)
         try loop.run {
             tr.emit("print", "started at")
             let task1 = try loop.createTask { try await sayAfter(tr, loop, 1, "hello") }
@@ -97,8 +91,7 @@ enum AsyncioTwins {
 
     /// Real time: the creator blocks its thread for a unit.
     static func s07(_ tr: Recorder, _ subject: ReplaySubject) throws {
-        let loop = try subject.loop(virtualTime: false)
-        tr.useLoop(loop)
+        let loop = try tr.useLoop(of: subject, virtualTime: false)
         @Sendable func child() async -> (any AnyLoopTask)? { loop.currentTask }
         try loop.run {
             let outer = loop.currentTask
@@ -120,8 +113,7 @@ enum AsyncioTwins {
     }
 
     static func s08(_ tr: Recorder, _ subject: ReplaySubject) throws {
-        let loop = try subject.loop(virtualTime: true)
-        tr.useLoop(loop)
+        let loop = try tr.useLoop(of: subject, virtualTime: true)
         try loop.run {
             let jobs = try [(3.0, "three"), (1.0, "one"), (2.0, "two")].map { seconds, word in
                 try loop.createTask { () async throws -> String in
@@ -155,8 +147,7 @@ enum AsyncioTwins {
     }
 
     static func l01(_ tr: Recorder, _ subject: ReplaySubject) throws {
-        let loop = try subject.loop(virtualTime: true)
-        tr.useLoop(loop)
+        let loop = try tr.useLoop(of: subject, virtualTime: true)
         @Sendable func callback(_ name: String) {
             tr.emit("callback", .string(name), timed: false)
             if name == "s1" { _ = try? loop.callSoon { callback("nested") } }
@@ -172,8 +163,7 @@ enum AsyncioTwins {
     }
 
     static func l02(_ tr: Recorder, _ subject: ReplaySubject) throws {
-        let loop = try subject.loop(virtualTime: true)
-        tr.useLoop(loop)
+        let loop = try tr.useLoop(of: subject, virtualTime: true)
         for delay in [3, 1, 2, 0] {
             try loop.callLater(u(tr, Double(delay))) { tr.emit("timer", .int(delay)) }
         }
@@ -184,8 +174,7 @@ enum AsyncioTwins {
     }
 
     static func l03(_ tr: Recorder, _ subject: ReplaySubject) throws {
-        let loop = try subject.loop(virtualTime: true)
-        tr.useLoop(loop)
+        let loop = try tr.useLoop(of: subject, virtualTime: true)
         let when = loop.time + u(tr, 1)
         for n in 0..<12 { try loop.callAt(when) { tr.emit("timer", .int(n)) } }
         try loop.callAt(when + u(tr, 1)) { loop.stop() }
@@ -194,8 +183,7 @@ enum AsyncioTwins {
     }
 
     static func l04(_ tr: Recorder, _ subject: ReplaySubject) throws {
-        let loop = try subject.loop(virtualTime: true)
-        tr.useLoop(loop)
+        let loop = try tr.useLoop(of: subject, virtualTime: true)
         try loop.run {
             let tickers = try ["A", "B"].map { name in
                 try loop.createTask {
@@ -210,8 +198,7 @@ enum AsyncioTwins {
     }
 
     static func l05(_ tr: Recorder, _ subject: ReplaySubject) throws {
-        let loop = try subject.loop(virtualTime: true)
-        tr.useLoop(loop)
+        let loop = try tr.useLoop(of: subject, virtualTime: true)
         try loop.run {
             var task = try loop.createTask { () async throws -> String in
                 tr.emit("sleeper_start")
@@ -248,8 +235,7 @@ enum AsyncioTwins {
     }
 
     static func l06(_ tr: Recorder, _ subject: ReplaySubject) throws {
-        let loop = try subject.loop(virtualTime: true)
-        tr.useLoop(loop)
+        let loop = try tr.useLoop(of: subject, virtualTime: true)
         try loop.run {
             let f = loop.createFuture(of: Int.self)
             do {
@@ -275,8 +261,7 @@ enum AsyncioTwins {
     }
 
     static func l07(_ tr: Recorder, _ subject: ReplaySubject) throws {
-        let loop = try subject.loop(virtualTime: true)
-        tr.useLoop(loop)
+        let loop = try tr.useLoop(of: subject, virtualTime: true)
         @Sendable func ok(_ seconds: Int) throws -> any LoopTask<Int> {
             try loop.createTask {
                 try await loop.sleep(u(tr, Double(seconds)))
@@ -310,8 +295,7 @@ enum AsyncioTwins {
     }
 
     static func l08(_ tr: Recorder, _ subject: ReplaySubject) throws {
-        let loop = try subject.loop(virtualTime: true)
-        tr.useLoop(loop)
+        let loop = try tr.useLoop(of: subject, virtualTime: true)
         @Sendable func after(_ seconds: Int) throws -> any LoopTask<Int> {
             try loop.createTask {
                 try await loop.sleep(u(tr, Double(seconds)))

@@ -120,17 +120,17 @@ enum FuturesTwins {
     }
 
     static func s15(_ tr: Recorder, _ subject: ReplaySubject) throws {
-        let workers = Locked<[Int32]>([])
+        let workers = Locked<[OSThreadID]>([])
         tr.start()
         try scoped(try subject.threadPool()) { executor in
             _ = try executor.submit {
-                workers.withLock { $0.append(currentThreadID()) }
+                if let current = OSThreadID.current { workers.withLock { $0.append(current) } }
                 sleepUnits(tr, 3)
             }
             tr.emit("print", "Elapsed time in seconds")
         }
         tr.emit("print", "Total time in seconds")
-        tr.emit("workers_alive", .int(workers.value.filter(threadIsAlive).count), timed: false)
+        tr.emit("workers_alive", .int(workers.value.filter(\.isAlive).count), timed: false)
     }
 
     /// The seed's thread-local program. `Thread.current.threadDictionary` is
@@ -435,16 +435,4 @@ func sharedPrimes() throws -> [Int] {
         throw TraceError("primes.json has no PRIMES")
     }
     return values.compactMap(\.int)
-}
-
-/// The kernel's id of the calling thread.
-func currentThreadID() -> Int32 {
-    // /proc/thread-self links to "<pid>/task/<tid>".
-    guard let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self") else { return 0 }
-    return Int32(link.split(separator: "/").last ?? "") ?? 0
-}
-
-/// Whether the thread `id` of this process still exists.
-func threadIsAlive(_ id: Int32) -> Bool {
-    id != 0 && FileManager.default.fileExists(atPath: "/proc/self/task/\(id)")
 }

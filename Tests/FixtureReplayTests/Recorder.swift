@@ -30,6 +30,13 @@ final class Recorder: Sendable {
         start()
     }
 
+    /// A new loop of `subject`, used as by ``useLoop(_:)``.
+    func useLoop(of subject: ReplaySubject, virtualTime: Bool) throws -> any EventLoop {
+        let loop = try subject.loop(virtualTime: virtualTime)
+        useLoop(loop)
+        return loop
+    }
+
     /// Time zero.
     func start() {
         let loop = state.withLock { $0.loop }
