@@ -76,6 +76,15 @@ rm -rf .build/*.yaml .build/*/release/description.json .build/*/debug/descriptio
     .build/*/release/process_bench.build .build/*/release/process_bench_worker.build \
     .build/*/release/ProcessBenchJobs.build .build/*/release/SeedJobs.build \
     .build/*/release/pool_profile.build
+# Builds from before this package dropped package-benchmark's malloc
+# interposer (2026-11-30) left its modules behind, and package-benchmark's
+# `#if canImport(MallocInterposerSwift)` still finds them: its Benchmark
+# module then fails with "missing required module 'MallocInterposerC'". Drop
+# them, and the Benchmark module built against them, once.
+if compgen -G ".build/*/release/Modules/MallocInterposerSwift.swiftmodule" >/dev/null; then
+    rm -rf .build/*/release/Modules/MallocInterposer* .build/*/release/MallocInterposer* \
+        .build/*/release/libMallocInterposerSwift.so .build/*/release/Benchmark.build
+fi
 swift build -c release --product loop-bench
 swift build -c release --product process-bench
 swift build -c release --product process-bench-worker
