@@ -64,6 +64,11 @@ extension PortableError {
 /// ``PortableError`` that the job lists, so only its type name and
 /// description could travel.
 ///
+/// A listed ``PortableError`` that the submitting process cannot decode (a
+/// worker built from other sources, a `Decodable` conformance that throws)
+/// arrives as this too: `typeName` is then the error's
+/// ``PortableError/errorName``, and `message` its description in the worker.
+///
 /// Python always re-raises the worker's exception with its own type; Swift
 /// errors carry no encoding of their own, so this is the faithful remainder.
 public struct RemoteJobError: Error, Sendable, Hashable, Codable, CustomStringConvertible {

@@ -28,8 +28,10 @@ package enum Wire {
     package enum Outcome: Sendable, Equatable {
         /// The encoded result.
         case success([UInt8])
-        /// A ``ConcurrencySpec/PortableError`` the job lists: its name and encoding.
-        case portableError(name: String, json: [UInt8])
+        /// A ``ConcurrencySpec/PortableError`` the job lists: its name, its
+        /// encoding, and its description, which the parent reports when it
+        /// cannot decode the encoding (``ConcurrencySpec/RemoteJobError``).
+        case portableError(name: String, json: [UInt8], message: String)
         /// Any other error: its type's name and description.
         case remoteError(typeName: String, message: String)
         /// The job or its result could not be encoded or decoded, or the
@@ -92,10 +94,11 @@ package struct FrameWriter {
         case .success(let json):
             append(UInt8(0))
             append(bytes: json)
-        case .portableError(let name, let json):
+        case .portableError(let name, let json, let message):
             append(UInt8(1))
             append(string: name)
             append(bytes: json)
+            append(string: message)
         case .remoteError(let typeName, let message):
             append(UInt8(2))
             append(string: typeName)
@@ -177,7 +180,10 @@ package struct FrameReader {
     package mutating func readOutcome(insideChunk: Bool = false) throws -> Wire.Outcome {
         switch try readByte("outcome kind") {
         case 0: return .success(try readBytes("result"))
-        case 1: return .portableError(name: try readString("error name"), json: try readBytes("error"))
+        case 1:
+            return .portableError(
+                name: try readString("error name"), json: try readBytes("error"), message: try readString("error message")
+            )
         case 2: return .remoteError(typeName: try readString("error type"), message: try readString("error message"))
         case 3: return .unserializable(type: try readString("type"), reason: try readString("reason"))
         case 4 where !insideChunk:

@@ -195,8 +195,8 @@ final class ChunkCall<Job: PortableJob>: PoolCall {
     }
 }
 
-/// Completes one call's future from its outcome.
-func complete<Job: PortableJob>(
+/// Completes one call's future from its outcome. `package` for the tests.
+package func complete<Job: PortableJob>(
     _ future: Future<Job.Result>,
     with outcome: Wire.Outcome,
     of _: Job.Type,
@@ -215,13 +215,15 @@ func complete<Job: PortableJob>(
             return
         }
         try? future.setResult(value)
-    case .portableError(let name, let json):
+    case .portableError(let name, let json, let message):
         let error: any Error
         if let type = Job.portableErrors.first(where: { $0.errorName == name }),
            let decoded = try? decodeError(type, json, decoder: decoder) {
             error = decoded
         } else {
-            error = RemoteJobError(typeName: name, message: String(decoding: json, as: UTF8.self))
+            // Not listed here, or not decodable (a worker built from other
+            // sources): the worker's description still says what happened.
+            error = RemoteJobError(typeName: name, message: message)
         }
         try? future.setException(error)
     case .remoteError(let typeName, let message):

@@ -384,7 +384,7 @@ final class ProcessPoolCore: Sendable {
     private static func describe(_ outcome: Wire.Outcome) -> String {
         switch outcome {
         case .success: "succeeded"
-        case .portableError(let name, let json): "\(name): \(String(decoding: json, as: UTF8.self))"
+        case .portableError(let name, _, let message): "\(name): \(message)"
         case .remoteError(let typeName, let message): "\(typeName): \(message)"
         case .unserializable(let type, let reason): "\(type): \(reason)"
         case .chunk: "answered with a chunk"
