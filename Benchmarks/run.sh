@@ -80,11 +80,14 @@ rm -rf .build/*.yaml .build/*/release/description.json .build/*/debug/descriptio
 # interposer (2026-11-30) left its modules behind, and package-benchmark's
 # `#if canImport(MallocInterposerSwift)` still finds them: its Benchmark
 # module then fails with "missing required module 'MallocInterposerC'". Drop
-# them, and the Benchmark module built against them, once.
+# them, and the Benchmark module built against them, once. A leftover library
+# goes every time: the benchmark plugin preloads one it finds beside its tool,
+# which would put the interposer back under the suite.
 if compgen -G ".build/*/release/Modules/MallocInterposerSwift.swiftmodule" >/dev/null; then
     rm -rf .build/*/release/Modules/MallocInterposer* .build/*/release/MallocInterposer* \
-        .build/*/release/libMallocInterposerSwift.so .build/*/release/Benchmark.build
+        .build/*/release/Benchmark.build
 fi
+rm -f .build/*/release/libMallocInterposerSwift.so
 swift build -c release --product loop-bench
 swift build -c release --product process-bench
 swift build -c release --product process-bench-worker

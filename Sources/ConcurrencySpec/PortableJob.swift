@@ -65,14 +65,17 @@ extension PortableError {
 /// description could travel.
 ///
 /// A listed ``PortableError`` that the submitting process cannot decode (a
-/// worker built from other sources, a `Decodable` conformance that throws)
+/// worker built with another version of the error type, a `Decodable`
+/// conformance that throws)
 /// arrives as this too: `typeName` is then the error's
 /// ``PortableError/errorName``, and `message` its description in the worker.
 ///
 /// Python always re-raises the worker's exception with its own type; Swift
 /// errors carry no encoding of their own, so this is the faithful remainder.
 public struct RemoteJobError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
-    /// The fully qualified name of the error's type in the worker.
+    /// The fully qualified name of the error's type in the worker, or the
+    /// ``PortableError/errorName`` of a portable error that the submitting
+    /// process could not decode.
     public var typeName: String
     /// `String(describing:)` of the error in the worker.
     public var message: String

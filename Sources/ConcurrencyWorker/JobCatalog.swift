@@ -104,7 +104,7 @@ public struct WorkerJobs: Sendable {
            listed.contains(where: { $0 == type(of: portable) }) {
             let name = type(of: portable).errorName
             if let json = try? BinaryEncoder().encode(portable) {
-                return .portableError(name: name, json: json, message: String(describing: error))
+                return .portableError(name: name, encoding: json, message: String(describing: error))
             }
         }
         return .remoteError(typeName: String(reflecting: type(of: error)), message: String(describing: error))

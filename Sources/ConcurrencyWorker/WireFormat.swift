@@ -31,7 +31,7 @@ package enum Wire {
         /// A ``ConcurrencySpec/PortableError`` the job lists: its name, its
         /// encoding, and its description, which the parent reports when it
         /// cannot decode the encoding (``ConcurrencySpec/RemoteJobError``).
-        case portableError(name: String, json: [UInt8], message: String)
+        case portableError(name: String, encoding: [UInt8], message: String)
         /// Any other error: its type's name and description.
         case remoteError(typeName: String, message: String)
         /// The job or its result could not be encoded or decoded, or the
@@ -94,10 +94,10 @@ package struct FrameWriter {
         case .success(let json):
             append(UInt8(0))
             append(bytes: json)
-        case .portableError(let name, let json, let message):
+        case .portableError(let name, let encoding, let message):
             append(UInt8(1))
             append(string: name)
-            append(bytes: json)
+            append(bytes: encoding)
             append(string: message)
         case .remoteError(let typeName, let message):
             append(UInt8(2))
@@ -182,7 +182,8 @@ package struct FrameReader {
         case 0: return .success(try readBytes("result"))
         case 1:
             return .portableError(
-                name: try readString("error name"), json: try readBytes("error"), message: try readString("error message")
+                name: try readString("error name"), encoding: try readBytes("error"),
+                message: try readString("error message")
             )
         case 2: return .remoteError(typeName: try readString("error type"), message: try readString("error message"))
         case 3: return .unserializable(type: try readString("type"), reason: try readString("reason"))

@@ -280,6 +280,11 @@ struct ProcessPoolExecutorTests {
                 case .success(let reason):
                     #expect(reason.contains("initializer"), "\(reason)")
                     #expect(reason.contains("on purpose"), "the initializer's own error is missing: \(reason)")
+                    // Its description, not its binary encoding read as text.
+                    #expect(
+                        !reason.unicodeScalars.contains { $0.properties.generalCategory == .control },
+                        "the initializer's error arrived garbled: \(reason.debugDescription)"
+                    )
                 case .failure(let unexpected):
                     Issue.record("a call \(unexpected)")
                 }

@@ -215,10 +215,10 @@ package func complete<Job: PortableJob>(
             return
         }
         try? future.setResult(value)
-    case .portableError(let name, let json, let message):
+    case .portableError(let name, let encoding, let message):
         let error: any Error
         if let type = Job.portableErrors.first(where: { $0.errorName == name }),
-           let decoded = try? decodeError(type, json, decoder: decoder) {
+           let decoded = try? decodeError(type, encoding, decoder: decoder) {
             error = decoded
         } else {
             // Not listed here, or not decodable (a worker built from other
