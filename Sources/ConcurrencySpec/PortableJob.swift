@@ -66,9 +66,9 @@ extension PortableError {
 ///
 /// A listed ``PortableError`` that the submitting process cannot decode (a
 /// worker built with another version of the error type, a `Decodable`
-/// conformance that throws)
-/// arrives as this too: `typeName` is then the error's
-/// ``PortableError/errorName``, and `message` its description in the worker.
+/// conformance that throws) arrives as this too: `typeName` is then the
+/// error's ``PortableError/errorName``, and `message` its description in
+/// the worker.
 ///
 /// Python always re-raises the worker's exception with its own type; Swift
 /// errors carry no encoding of their own, so this is the faithful remainder.

@@ -221,8 +221,9 @@ package func complete<Job: PortableJob>(
            let decoded = try? decodeError(type, encoding, decoder: decoder) {
             error = decoded
         } else {
-            // Not listed here, or not decodable (a worker built from other
-            // sources): the worker's description still says what happened.
+            // Not listed here, or not decodable (a worker built with another
+            // version of the error type): the worker's description still
+            // says what happened.
             error = RemoteJobError(typeName: name, message: message)
         }
         try? future.setException(error)

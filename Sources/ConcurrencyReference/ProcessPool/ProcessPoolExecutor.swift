@@ -178,10 +178,11 @@ public final class ProcessPoolExecutor: ConcurrentExecutor {
         // later ones are still being made.
         let queue = try MapQueue<Job>(core: core, timeout: timeout, chunksize: chunksize)
         var futures: [any ConcurrentFuture<Job.Result>] = []
-        futures.reserveCapacity(jobs.underestimatedCount)
+        let expected = jobs.underestimatedCount
+        futures.reserveCapacity(expected)
         // No more than the input can fill: a chunksize far above the number
         // of jobs must not allocate (or trap on) its full size.
-        let chunkCapacity = Swift.min(chunksize, Swift.max(1, jobs.underestimatedCount))
+        let chunkCapacity = Swift.min(chunksize, Swift.max(1, expected))
         var pending: [Job] = []
         pending.reserveCapacity(chunkCapacity)
         var pendingFutures: [Future<Job.Result>] = []

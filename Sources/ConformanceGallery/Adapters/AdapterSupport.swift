@@ -36,6 +36,15 @@ struct AdapterLedger {
 }
 
 enum AdapterSupport {
+    /// Known deviations that follow from EXE-028 for any engine whose jobs
+    /// run on Dispatch's process-wide pool (DispatchQueue, OperationQueue),
+    /// stated once for every such adapter.
+    static let dispatchPoolConsequences: [String: String] = [
+        "EXE-006": "A consequence of EXE-028: the engine's pool is shared by the whole process and about as wide as the machine has cores, so on a machine with two cores two blocking calls overlap only while nothing else in the process holds one of its threads; in one full test run under ThreadSanitizer they ran one after the other.",
+        "ASC-001": "A consequence of EXE-028: the seed's example needs five sleeping jobs to run at once; with fewer running, they finish out of the order the check expects, though asCompleted yields them in the order they really completed.",
+        "GIL-004": "A consequence of EXE-028: four sleeping jobs need four threads at once; on a machine with fewer cores the engine runs them about as many at a time as there are cores, so they take two or more rounds of the sleep. Nothing holds a global lock: GIL-001, GIL-003 and GIL-005, which need only two jobs at once, pass.",
+    ]
+
     /// The worker limit an adapter reports: the one given, or Python's
     /// `ThreadPoolExecutor` default since 3.8, as the reference uses. The
     /// engines' own defaults leave the width to the system, which is no

@@ -26,13 +26,11 @@ public enum DispatchQueueAdapter: ExecutorSubject {
     public static let capabilities: Set<Capability> = [.threadPool]
 
     /// Differences of Dispatch itself, each stated under its clause in
-    /// CONFORMANCE.md.
-    public static let knownDeviations: [String: String] = [
+    /// CONFORMANCE.md: its own EXE-028, and what follows from it for every
+    /// engine on Dispatch's shared pool.
+    public static let knownDeviations: [String: String] = AdapterSupport.dispatchPoolConsequences.merging([
         "EXE-028": "Dispatch runs blocking work on a process-wide pool about as wide as the machine has cores and, on Linux, adds a thread at most about once a second when it sees its workers blocked, so more blocking calls than cores do not all run at once however large maxWorkers is.",
-        "EXE-006": "A consequence of EXE-028: the engine's pool is shared by the whole process and about as wide as the machine has cores, so on a machine with two cores two blocking calls overlap only while nothing else in the process holds one of its threads; in one full test run under ThreadSanitizer they ran one after the other.",
-        "ASC-001": "A consequence of EXE-028: the seed's example needs five sleeping jobs to run at once; with fewer running, they finish out of the order the check expects, though asCompleted yields them in the order they really completed.",
-        "GIL-004": "A consequence of EXE-028: four sleeping jobs need four threads at once; on a machine with fewer cores the engine runs them about as many at a time as there are cores, so they take two or more rounds of the sleep. Nothing holds a global lock: GIL-001, GIL-003 and GIL-005, which need only two jobs at once, pass.",
-    ]
+    ]) { _, own in own }
 
     /// Returns a ``DispatchQueueExecutor``.
     /// - Throws: ``ConcurrencySpec/ConcurrencyError/invalidArgument(_:)`` when
